@@ -1,0 +1,12 @@
+/**
+ * `npm run bench`: benchmarks, not tests. They print figures and assert
+ * nothing about speed. Each benchmark is a module under bench/ exporting run().
+ */
+import { run as nativeCalls } from './native-calls.js';
+
+const benches: [string, () => Promise<void>][] = [['native calls', nativeCalls]];
+
+for (const [name, bench] of benches) {
+  console.log(`\n## ${name}`);
+  await bench();
+}

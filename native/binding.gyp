@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "keepalive",
+      "sources": [
+        "src/addon.cc",
+        "src/errors.cc",
+        "src/tcp_info.cc",
+        "src/keepalive.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}

@@ -1,0 +1,21 @@
+// The addon's whole surface: free functions with primitive arguments.
+// Units, defaults, validation and policy live in TypeScript (native/ts).
+#include <napi.h>
+
+#include "keepalive.h"
+#include "tcp_info.h"
+
+namespace keepalive {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("getTcpInfo", Napi::Function::New(env, GetTcpInfo, "getTcpInfo"));
+  exports.Set("getKeepalive", Napi::Function::New(env, GetKeepalive, "getKeepalive"));
+  exports.Set("setKeepalive", Napi::Function::New(env, SetKeepalive, "setKeepalive"));
+  return exports;
+}
+
+}  // namespace keepalive
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return keepalive::Init(env, exports); }
+
+NODE_API_MODULE(keepalive, InitAddon)

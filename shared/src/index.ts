@@ -1,0 +1,3 @@
+export * from './bounds.js';
+export * from './keepalive-math.js';
+export * from './connection.js';

@@ -1,0 +1,111 @@
+/**
+ * Keepalive arithmetic, as net/ipv4/tcp_timer.c:tcp_keepalive_timer() does it.
+ * Pure functions shared by the server and the browser so both agree.
+ *
+ * The kernel's rules, in its own terms:
+ * - idle elapsed = min(now − last data received, now − last ACK received)
+ *   (keepalive_time_elapsed: icsk_ack.lrcvtime and rcv_tstamp);
+ * - while data is in flight or queued (packets_out, or a non-empty write
+ *   queue) the timer just re-arms: keepalive is suspended;
+ * - the timer fires at idle, then every interval while probes go unanswered
+ *   (firing k is at idle + k·interval after the last receive; probes_out = k
+ *   when it fires); any ACK resets probes_out to 0;
+ * - without TCP_USER_TIMEOUT the socket is aborted at the firing that finds
+ *   probes_out ≥ count, i.e. idle + count·interval after the last receive;
+ * - with TCP_USER_TIMEOUT (> 0) count is ignored: it is aborted at the first
+ *   firing with elapsed ≥ user timeout and at least one probe out.
+ */
+import type { KeepaliveSettings } from './bounds.js';
+
+/** The tcp_info fields the arithmetic needs (ms ago, as tcp_info gives them). */
+export interface KeepaliveTcpState {
+  lastDataRecvMs: number;
+  lastAckRecvMs: number;
+  /** tcpi_unacked: segments in flight. */
+  unacked: number;
+  /** tcpi_notsent_bytes: written, not yet sent. */
+  notsentBytes: number;
+  /** tcpi_probes / icsk_probes_out: keepalive probes sent without answer. */
+  probes: number;
+}
+
+export type KeepaliveTiming = Pick<KeepaliveSettings, 'idleSec' | 'intervalSec' | 'count' | 'userTimeoutMs'>;
+
+/** ms since the peer was last heard from: the clock keepalive runs on. */
+export function idleElapsedMs(tcp: Pick<KeepaliveTcpState, 'lastDataRecvMs' | 'lastAckRecvMs'>): number {
+  return Math.min(tcp.lastDataRecvMs, tcp.lastAckRecvMs);
+}
+
+/** Keepalive does not probe while data is unacknowledged or unsent: retransmission rules apply instead. */
+export function keepaliveSuspended(tcp: Pick<KeepaliveTcpState, 'unacked' | 'notsentBytes'>): boolean {
+  return tcp.unacked > 0 || tcp.notsentBytes > 0;
+}
+
+/**
+ * The firing (0 = the first probe at idle) at which the kernel aborts the
+ * connection, counted in probes already sent when it fires.
+ */
+export function fatalFiring(settings: KeepaliveTiming): number {
+  const idleMs = settings.idleSec * 1000;
+  const intervalMs = settings.intervalSec * 1000;
+  if (settings.userTimeoutMs <= 0) return settings.count;
+  // First k ≥ 1 with idle + k·interval ≥ user timeout.
+  return Math.max(1, Math.ceil((settings.userTimeoutMs - idleMs) / intervalMs));
+}
+
+/** How many probes go out before the abort (with TCP_USER_TIMEOUT this need not be `count`). */
+export function probesBeforeDeath(settings: KeepaliveTiming): number {
+  return fatalFiring(settings);
+}
+
+/** ms after the last receive at which an unanswered peer is declared dead (ETIMEDOUT). */
+export function deadAfterLastRecvMs(settings: KeepaliveTiming): number {
+  return settings.idleSec * 1000 + fatalFiring(settings) * settings.intervalSec * 1000;
+}
+
+/**
+ * ms from now to the next keepalive probe; null when keepalive is off or
+ * suspended. Overdue (the lazy kernel timer has not fired yet) counts as 0.
+ */
+export function timeToNextProbeMs(settings: KeepaliveSettings, tcp: KeepaliveTcpState): number | null {
+  if (!settings.enabled || keepaliveSuspended(tcp)) return null;
+  const elapsed = idleElapsedMs(tcp);
+  const firingMs = settings.idleSec * 1000 + tcp.probes * settings.intervalSec * 1000;
+  return Math.max(0, firingMs - elapsed);
+}
+
+/** ms from now until the kernel declares the peer dead if nothing more is heard; null when it never will. */
+export function timeToDeathMs(settings: KeepaliveSettings, tcp: KeepaliveTcpState): number | null {
+  if (!settings.enabled || keepaliveSuspended(tcp)) return null;
+  return Math.max(0, deadAfterLastRecvMs(settings) - idleElapsedMs(tcp));
+}
+
+export type KeepalivePhase = 'off' | 'suspended' | 'idle' | 'probing';
+
+export interface KeepalivePrediction {
+  phase: KeepalivePhase;
+  /** Absolute time (same clock as `nowMs`) of the next probe, or null. */
+  nextProbeAt: number | null;
+  /** Absolute time the peer will be declared dead if it stays silent, or null. */
+  deadAt: number | null;
+  /** Absolute time the peer was last heard from. */
+  lastRecvAt: number;
+  probesOut: number;
+  probesBeforeDeath: number;
+}
+
+/** Everything above at once, as absolute times so a view can count down without new data. */
+export function predictKeepalive(settings: KeepaliveSettings, tcp: KeepaliveTcpState, nowMs: number): KeepalivePrediction {
+  const lastRecvAt = nowMs - idleElapsedMs(tcp);
+  const base = { lastRecvAt, probesOut: tcp.probes, probesBeforeDeath: probesBeforeDeath(settings) };
+  if (!settings.enabled) return { phase: 'off', nextProbeAt: null, deadAt: null, ...base };
+  if (keepaliveSuspended(tcp)) return { phase: 'suspended', nextProbeAt: null, deadAt: null, ...base };
+  const next = timeToNextProbeMs(settings, tcp) ?? 0;
+  const dead = timeToDeathMs(settings, tcp) ?? 0;
+  return {
+    phase: tcp.probes > 0 ? 'probing' : 'idle',
+    nextProbeAt: nowMs + next,
+    deadAt: nowMs + dead,
+    ...base,
+  };
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import {
+  deadAfterLastRecvMs,
+  idleElapsedMs,
+  keepaliveSuspended,
+  predictKeepalive,
+  probesBeforeDeath,
+  timeToDeathMs,
+  timeToNextProbeMs,
+  type KeepaliveSettings,
+  type KeepaliveTcpState,
+} from '@keepalive-dashboard/shared';
+
+const ka = (idleSec: number, intervalSec: number, count: number, userTimeoutMs = 0): KeepaliveSettings => ({
+  enabled: true, idleSec, intervalSec, count, userTimeoutMs,
+});
+const quiet = (elapsedMs: number, probes = 0): KeepaliveTcpState => ({
+  lastDataRecvMs: elapsedMs + 5000, lastAckRecvMs: elapsedMs, unacked: 0, notsentBytes: 0, probes,
+});
+
+test('idle elapsed is the later of the last data and the last ACK received', () => {
+  assert.equal(idleElapsedMs({ lastDataRecvMs: 9000, lastAckRecvMs: 4000 }), 4000);
+  assert.equal(idleElapsedMs({ lastDataRecvMs: 300, lastAckRecvMs: 4000 }), 300);
+});
+
+test('keepalive is suspended while data is unacked or unsent', () => {
+  assert.equal(keepaliveSuspended({ unacked: 0, notsentBytes: 0 }), false);
+  assert.equal(keepaliveSuspended({ unacked: 2, notsentBytes: 0 }), true);
+  assert.equal(keepaliveSuspended({ unacked: 0, notsentBytes: 10 }), true);
+  assert.equal(timeToNextProbeMs(ka(10, 4, 4), { ...quiet(1000), unacked: 1 }), null);
+});
+
+test('idle 10 / interval 4 / count 4: dead 26 s after the last receive', () => {
+  assert.equal(deadAfterLastRecvMs(ka(10, 4, 4)), 26_000);
+  assert.equal(probesBeforeDeath(ka(10, 4, 4)), 4);
+  assert.equal(timeToDeathMs(ka(10, 4, 4), quiet(20_000, 2)), 6_000);
+});
+
+test('user timeout 22 s with idle 10 / interval 5: abort at the first firing at or past 22 s, i.e. 25 s', () => {
+  assert.equal(deadAfterLastRecvMs(ka(10, 5, 9, 22_000)), 25_000);
+  assert.equal(probesBeforeDeath(ka(10, 5, 9, 22_000)), 3);
+});
+
+test('user timeout replaces count: with a long timeout more probes than count go out', () => {
+  assert.equal(deadAfterLastRecvMs(ka(10, 5, 2, 60_000)), 60_000);
+  assert.equal(probesBeforeDeath(ka(10, 5, 2, 60_000)), 10);
+});
+
+test('user timeout exactly on a firing aborts at that firing', () => {
+  assert.equal(deadAfterLastRecvMs(ka(10, 5, 9, 20_000)), 20_000);
+});
+
+test('user timeout below idle: one probe at idle, abort one interval later', () => {
+  assert.equal(deadAfterLastRecvMs(ka(10, 4, 9, 3_000)), 14_000);
+  assert.equal(probesBeforeDeath(ka(10, 4, 9, 3_000)), 1);
+});
+
+test('next probe: idle − elapsed before probing, then one interval per probe sent', () => {
+  assert.equal(timeToNextProbeMs(ka(10, 4, 4), quiet(3_000)), 7_000);
+  assert.equal(timeToNextProbeMs(ka(10, 4, 4), quiet(12_000, 1)), 2_000);
+  assert.equal(timeToNextProbeMs(ka(10, 4, 4), quiet(15_000, 0)), 0, 'overdue counts as 0');
+  assert.equal(timeToNextProbeMs({ ...ka(10, 4, 4), enabled: false }, quiet(0)), null);
+});
+
+test('prediction gives absolute times and a phase', () => {
+  const now = 1_000_000;
+  assert.deepEqual(predictKeepalive(ka(10, 4, 4), quiet(12_000, 1), now), {
+    phase: 'probing', nextProbeAt: now + 2_000, deadAt: now + 14_000, lastRecvAt: now - 12_000, probesOut: 1, probesBeforeDeath: 4,
+  });
+  assert.equal(predictKeepalive({ ...ka(10, 4, 4), enabled: false }, quiet(0), now).phase, 'off');
+  assert.equal(predictKeepalive(ka(10, 4, 4), { ...quiet(0), notsentBytes: 1 }, now).phase, 'suspended');
+  assert.equal(predictKeepalive(ka(10, 4, 4), quiet(1), now).phase, 'idle');
+});
