@@ -1,0 +1,83 @@
+/**
+ * A cached inode → holders map, refreshed on its own (slower) clock and on
+ * demand for one connection — never on every collection tick, since a full
+ * /proc scan costs far more than the socket dump itself.
+ */
+import { scanSocketHoldersDetailed, type ScanOptions, type SocketHolder } from './scan.js';
+
+export interface ProcessMapStatus {
+  refreshedAt: number | null;
+  durationMs: number;
+  scannedPids: number;
+  deniedPids: number;
+  sockets: number;
+}
+
+export class ProcessMap {
+  private holders = new Map<number, SocketHolder[]>();
+  private status: ProcessMapStatus = { refreshedAt: null, durationMs: 0, scannedPids: 0, deniedPids: 0, sockets: 0 };
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {}
+
+  /** Holders of a socket inode as of the last scan (empty when unknown). */
+  get(inode: number): readonly SocketHolder[] {
+    return this.holders.get(inode) ?? [];
+  }
+
+  getStatus(): ProcessMapStatus {
+    return { ...this.status };
+  }
+
+  /** A full rescan; concurrent callers share one scan. */
+  refresh(): Promise<void> {
+    this.inFlight ??= this.scan().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  /**
+   * Fresh holders for one socket: rescans the processes that held it last
+   * time; if none holds it any more (passed, or new), falls back to a full scan.
+   */
+  async refreshFor(inode: number): Promise<readonly SocketHolder[]> {
+    const known = this.holders.get(inode);
+    if (known && known.length > 0) {
+      const scan = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, pids: [...new Set(known.map((h) => h.pid))] });
+      const found = scan.holders.get(inode);
+      if (found && found.length > 0) {
+        this.holders.set(inode, found);
+        return found;
+      }
+    }
+    await this.refresh();
+    return this.get(inode);
+  }
+
+  /** Refreshes every `intervalMs` until stop(). */
+  start(intervalMs: number): void {
+    this.stop();
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async scan(options: ScanOptions = {}): Promise<void> {
+    const result = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, ...options });
+    this.holders = result.holders;
+    this.status = {
+      refreshedAt: (this.options.now ?? Date.now)(),
+      durationMs: result.durationMs,
+      scannedPids: result.scannedPids,
+      deniedPids: result.deniedPids,
+      sockets: result.holders.size,
+    };
+  }
+}
