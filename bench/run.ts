@@ -2,9 +2,13 @@
  * `npm run bench`: benchmarks, not tests. They print figures and assert
  * nothing about speed. Each benchmark is a module under bench/ exporting run().
  */
+import { run as hostWide } from './host-wide.js';
 import { run as nativeCalls } from './native-calls.js';
 
-const benches: [string, () => Promise<void>][] = [['native calls', nativeCalls]];
+const benches: [string, () => Promise<void>][] = [
+  ['native calls', nativeCalls],
+  ['host-wide collection', hostWide],
+];
 
 for (const [name, bench] of benches) {
   console.log(`\n## ${name}`);

@@ -1,29 +1,221 @@
 /**
  * The Fastify app as a plugin: it never listens. main.ts listens; tests use
- * app.inject. Until the UI lands, `/` serves a placeholder page.
+ * app.inject / injectWS. Builds the shared context (source, store, lab,
+ * control, audit log), then the routes, the stream and the static UI.
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 
-import { placeholderPage } from './placeholder-page.js';
+import { getKeepalive, loadAddon } from '@keepalive-dashboard/native';
+
+import { AuditLog } from './audit/audit-log.js';
+import { detectCapabilities } from './capabilities.js';
+import { ForeignSettings, type ForeignReader } from './collector/foreign-settings.js';
+import { ConnectionStore } from './collector/store.js';
+import type { AppContext } from './context.js';
+import { Lab } from './control/lab.js';
+import { nativeForeignAccess, nativeKiller } from './control/native-control.js';
+import { SocketControl, type ForeignAccess, type Killer } from './control/socket-control.js';
+import { ApiError, ERRORS } from './errors.js';
+import { EventBus } from './events.js';
+import { Metrics } from './metrics.js';
+import { ProcessMap } from './processes/process-map.js';
+import { connectionRoutes } from './routes/connections.js';
+import { hostRoutes } from './routes/host.js';
+import { labRoutes } from './routes/lab.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { uiRoutes } from './routes/ui.js';
+import { FailedAuthLimiter, generateToken, makeAuthCheck, originAllowed } from './security/auth.js';
+import { SOURCE_FACTORIES } from './sources/index.js';
+import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
+import { streamRoutes } from './stream/stream.js';
+import { SysctlStore } from './sysctl.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
-  /** Which host-wide source feeds the dashboard. */
-  source?: string;
-  /** Refresh interval, ms. */
+  /** API token; generated when absent (read it back from `fastify.ka.token`). */
+  token?: string;
+  source?: SourceRequest;
+  /** How each source is made; defaults to the real ones. */
+  sourceFactories?: SourceFactories;
   intervalMs?: number;
+  readOnly?: boolean;
+  auditLogPath?: string;
+  labAnyAddress?: boolean;
+  metricsPublic?: boolean;
+  /** Start the periodic collector (tests may drive `ka.store.collect()` themselves). */
+  collect?: boolean;
+  /** Built UI to serve; a placeholder page when it is missing. */
+  webRoot?: string;
+  /** Process-map refresh interval, ms. */
+  processIntervalMs?: number;
+  sysctlDir?: string;
+  /** Injected native pieces (default: the addon's). */
+  foreign?: ForeignAccess | null;
+  killer?: Killer | null;
+  log?: (message: string) => void;
 }
 
-export const app: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, options) => {
-  fastify.get('/', async (_request, reply) => {
-    return reply.type('text/html; charset=utf-8').send(placeholderPage());
-  });
-  fastify.get('/api/health', async () => ({
-    status: 'ok',
+declare module 'fastify' {
+  interface FastifyInstance {
+    ka: AppContext;
+  }
+}
+
+export function defaultAuditLogPath(): string {
+  const base = process.env.XDG_STATE_HOME ?? `${process.env.HOME ?? '/tmp'}/.local/state`;
+  return `${base}/keepalive-dashboard/audit.jsonl`;
+}
+
+function nativeLoaded(): boolean {
+  try {
+    loadAddon();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readerFrom(foreign: ForeignAccess): ForeignReader {
+  return { readKeepalive: (pid, fd, inode) => foreign.withSocket(pid, fd, inode, (dupFd) => getKeepalive(dupFd)) };
+}
+
+const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, options) => {
+  const log = options.log ?? ((message: string) => fastify.log.warn(message));
+  const now = Date.now;
+  const intervalMs = options.intervalMs ?? 1000;
+  const audit = new AuditLog(options.auditLogPath ?? defaultAuditLogPath());
+  if (!audit.writable) log(`audit log ${audit.path} cannot be written (${audit.status().error}): changes will be refused`);
+  const events = new EventBus(audit, now);
+  const factories = options.sourceFactories ?? SOURCE_FACTORIES;
+  const selected: SelectedSource = await selectSource(options.source ?? 'auto', factories, log);
+  const foreign = options.foreign === undefined ? nativeForeignAccess() : options.foreign;
+  const killer = options.killer === undefined ? nativeKiller() : options.killer;
+  const foreignSettings = new ForeignSettings(foreign ? readerFrom(foreign) : null);
+  const processMap = new ProcessMap({ now });
+  const lab = new Lab(now);
+  const metrics = new Metrics();
+  const store = new ConnectionStore({ source: selected.source, processMap, lab, foreign: foreignSettings, events, now });
+  const capabilities = detectCapabilities(nativeLoaded());
+  const ctx: AppContext = {
+    token: options.token ?? generateToken(),
+    readOnly: options.readOnly ?? false,
+    intervalMs,
+    labAnyAddress: options.labAnyAddress ?? false,
+    metricsPublic: options.metricsPublic ?? false,
+    selected,
+    store,
+    processMap,
+    foreignSettings,
+    foreign,
+    lab,
+    control: new SocketControl({ lab, processMap, foreignSettings, foreign, killer, events, auditWritable: () => audit.writable, readOnly: options.readOnly ?? false, now }),
+    events,
+    audit,
+    sysctl: new SysctlStore(options.sysctlDir),
+    metrics,
+    capabilities,
     version: VERSION,
-    source: options.source ?? 'auto',
-    intervalMs: options.intervalMs ?? 1000,
-  }));
+    now,
+  };
+  fastify.decorate('ka', ctx);
+
+  // Owned sockets that die by keepalive say so themselves (ETIMEDOUT).
+  lab.on('closed', (entry) => {
+    if (entry.closeCode === 'ETIMEDOUT' && entry.kind !== 'listener') {
+      metrics.deaths.inc();
+      events.emit({
+        type: 'died',
+        connectionId: null,
+        summary: `lab ${entry.kind} ${entry.id} died by keepalive timeout (ETIMEDOUT)`,
+        actor: null,
+        detail: { labId: entry.id, inode: entry.inode, code: 'ETIMEDOUT', owned: true },
+      });
+    }
+  });
+  events.subscribe((event) => {
+    if (event.type === 'died' && event.detail?.owned === false) metrics.deaths.inc();
+  });
+  store.on('delta', () => {
+    const last = store.lastCollection();
+    metrics.observe(store.snapshot().connections, selected.source.name, last?.durationMs ?? 0);
+  });
+  store.on('error', (error) => log(`collection failed: ${error.message}`));
+
+  await fastify.register(cookie);
+  await fastify.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+  });
+  await fastify.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({ statusCode: 429, code: 'KA_ERR_RATE_LIMITED', message: `too many requests: retry in ${context.after}` }),
+  });
+  await fastify.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+
+  const limiter = new FailedAuthLimiter();
+  const checkAuth = makeAuthCheck(ctx.token, limiter);
+  fastify.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (path.startsWith('/api/') || (path === '/metrics' && !ctx.metricsPublic)) await checkAuth(request, reply);
+    else if (!originAllowed(request) && request.method !== 'GET' && request.method !== 'HEAD') throw new ApiError('KA_ERR_BAD_ORIGIN');
+  });
+
+  fastify.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.status).send(error.toBody());
+    const fe = error as FastifyError & { statusCode?: number };
+    if (fe.statusCode === 429) return reply.code(429).send({ code: 'KA_ERR_RATE_LIMITED', message: fe.message });
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ code: 'KA_ERR_PAYLOAD_TOO_LARGE', message: 'request body too large' });
+    if (fe.validation || (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500)) {
+      return reply.code(fe.statusCode ?? 400).send({ code: 'KA_ERR_BAD_REQUEST', message: fe.message });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ code: 'KA_ERR_INTERNAL', message: ERRORS.KA_ERR_INTERNAL.message });
+  });
+  fastify.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ code: 'KA_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}` });
+  });
+
+  await fastify.register(async (api) => {
+    await connectionRoutes(api, ctx);
+    await hostRoutes(api, ctx);
+    await labRoutes(api, ctx);
+    await streamRoutes(api, ctx);
+    await metricsRoutes(api, ctx);
+  });
+  await uiRoutes(fastify, ctx, options.webRoot);
+
+  if (options.collect ?? true) {
+    processMap.start(options.processIntervalMs ?? 10_000);
+    store.start(intervalMs);
+  } else {
+    await processMap.refresh();
+  }
+  fastify.addHook('onClose', async () => {
+    store.stop();
+    processMap.stop();
+    lab.closeAll();
+    audit.close();
+  });
 };
+
+/** Not encapsulated, so `fastify.ka` is visible to whoever registered it (main.ts, tests). */
+export const app = fp(appPlugin, { name: 'keepalive-dashboard', fastify: '5.x' });
 
 export default app;

@@ -1,28 +1,32 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import Fastify from 'fastify';
-
-import { app } from '@keepalive-dashboard/server';
 import { CliError, parseCli } from '@keepalive-dashboard/server/cli';
 
+import { AUTH, buildApp } from '../helpers/app.js';
+
 test('the app serves a page and its health without listening', async (t) => {
-  const fastify = Fastify();
-  t.after(() => fastify.close());
-  await fastify.register(app, { source: 'netlink', intervalMs: 500 });
+  const fastify = await buildApp(t, { intervalMs: 500 });
   const page = await fastify.inject({ url: '/' });
   assert.equal(page.statusCode, 200);
   assert.match(page.headers['content-type'] as string, /text\/html/);
   assert.match(page.body, /keepalive-dashboard/);
-  const health = await fastify.inject({ url: '/api/health' });
-  assert.deepEqual({ ...(health.json() as object), version: 'x' }, { status: 'ok', version: 'x', source: 'netlink', intervalMs: 500 });
+  const health = (await fastify.inject({ url: '/api/health', headers: AUTH })).json() as Record<string, unknown>;
+  assert.equal(health.source, 'netlink');
+  assert.equal(health.intervalMs, 500);
   assert.equal(fastify.server.listening, false);
 });
 
 test('the CLI defaults to loopback and rejects bad flags with the bound', () => {
-  assert.deepEqual(parseCli([]), { host: '127.0.0.1', port: 7405, source: 'auto', intervalMs: 1000, help: false });
-  assert.throws(() => parseCli(['--interval', '50']), CliError);
+  const options = parseCli([]);
+  assert.equal(options.host, '127.0.0.1');
+  assert.equal(options.port, 7405);
+  assert.equal(options.source, 'auto');
+  assert.equal(options.intervalMs, 1000);
+  assert.equal(options.readOnly, false);
+  assert.throws(() => parseCli(['--interval', '50']), /--interval must be an integer ≥ 100 ms, got 50/);
   assert.throws(() => parseCli(['--port', '70000']), /--port must be 0–65535/);
   assert.throws(() => parseCli(['--source', 'bogus']), /--source must be one of/);
   assert.throws(() => parseCli(['--nope']), CliError);
+  assert.equal(parseCli(['--read-only', '--token', 'abcdefgh12']).token, 'abcdefgh12');
 });

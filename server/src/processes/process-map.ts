@@ -18,6 +18,7 @@ export class ProcessMap {
   private status: ProcessMapStatus = { refreshedAt: null, durationMs: 0, scannedPids: 0, deniedPids: 0, sockets: 0 };
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private soon: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {}
 
@@ -56,6 +57,21 @@ export class ProcessMap {
     return this.get(inode);
   }
 
+  /**
+   * A full rescan soon, but not more often than every `minGapMs`: new sockets
+   * appear every tick on a busy host, and each rescan walks every fd.
+   */
+  refreshSoon(minGapMs = 2000): void {
+    if (this.inFlight || this.soon) return;
+    const since = this.status.refreshedAt === null ? Infinity : (this.options.now ?? Date.now)() - this.status.refreshedAt;
+    const wait = Math.max(0, minGapMs - since);
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      void this.refresh();
+    }, wait);
+    this.soon.unref();
+  }
+
   /** Refreshes every `intervalMs` until stop(). */
   start(intervalMs: number): void {
     this.stop();
@@ -66,7 +82,9 @@ export class ProcessMap {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.soon) clearTimeout(this.soon);
     this.timer = null;
+    this.soon = null;
   }
 
   private async scan(options: ScanOptions = {}): Promise<void> {

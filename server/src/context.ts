@@ -1,0 +1,34 @@
+/** Everything the routes and the stream share, built once per app. */
+import type { SelectedSource } from './sources/select.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { ConnectionStore } from './collector/store.js';
+import type { ForeignSettings } from './collector/foreign-settings.js';
+import type { Lab } from './control/lab.js';
+import type { ForeignAccess, SocketControl } from './control/socket-control.js';
+import type { EventBus } from './events.js';
+import type { Metrics } from './metrics.js';
+import type { ProcessMap } from './processes/process-map.js';
+import type { SysctlStore } from './sysctl.js';
+import type { Capabilities } from '@keepalive-dashboard/shared';
+
+export interface AppContext {
+  token: string;
+  readOnly: boolean;
+  intervalMs: number;
+  labAnyAddress: boolean;
+  metricsPublic: boolean;
+  selected: SelectedSource;
+  store: ConnectionStore;
+  processMap: ProcessMap;
+  foreignSettings: ForeignSettings;
+  foreign: ForeignAccess | null;
+  lab: Lab;
+  control: SocketControl;
+  events: EventBus;
+  audit: AuditLog;
+  sysctl: SysctlStore;
+  metrics: Metrics;
+  capabilities: Capabilities;
+  version: string;
+  now: () => number;
+}

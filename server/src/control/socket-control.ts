@@ -1,0 +1,129 @@
+/**
+ * Changing sockets: keepalive retunes (owned through our fd, foreign through
+ * pidfd_getfd) and kills (SOCK_DESTROY). Each change reads back what the
+ * kernel holds afterwards, and is audited before the API answers.
+ */
+import { getKeepalive, setKeepalive, validateKeepalive } from '@keepalive-dashboard/native';
+import type { ConnectionView, KeepaliveSettings, PatchResult } from '@keepalive-dashboard/shared';
+
+import { ApiError, fromSystemError } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { ForeignSettings } from '../collector/foreign-settings.js';
+import type { ProcessMap } from '../processes/process-map.js';
+import type { Lab } from './lab.js';
+
+/** Runs `fn` on a duplicate of another process's socket fd (pidfd_getfd), closed right after. */
+export interface ForeignAccess {
+  withSocket<T>(pid: number, fd: number, inode: number, fn: (dupFd: number) => T): T;
+}
+
+export interface Killer {
+  destroy(view: ConnectionView): void;
+}
+
+export interface SocketControlDeps {
+  lab: Lab;
+  processMap: ProcessMap;
+  foreignSettings: ForeignSettings;
+  foreign: ForeignAccess | null;
+  killer: Killer | null;
+  events: EventBus;
+  auditWritable: () => boolean;
+  readOnly: boolean;
+  now?: () => number;
+}
+
+const NO_KEEPALIVE_STATES = new Set(['TIME_WAIT', 'NEW_SYN_RECV', 'SYN_RECV', 'CLOSE']);
+
+const describe = (v: ConnectionView): string => `${v.state} ${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port}`;
+
+export class SocketControl {
+  constructor(private readonly deps: SocketControlDeps) {}
+
+  private assertMayChange(): void {
+    if (this.deps.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
+    if (!this.deps.auditWritable()) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
+  }
+
+  /** Applies a keepalive change; returns what the kernel held before and after. */
+  async retune(view: ConnectionView, body: unknown, actor: string): Promise<PatchResult> {
+    this.assertMayChange();
+    let patch: Partial<KeepaliveSettings>;
+    try {
+      patch = validateKeepalive(body);
+    } catch (error) {
+      throw new ApiError(error instanceof RangeError ? 'KA_ERR_OUT_OF_RANGE' : 'KA_ERR_BAD_REQUEST', (error as Error).message);
+    }
+    if (Object.keys(patch).length === 0) throw new ApiError('KA_ERR_BAD_REQUEST', 'give at least one of enabled, idleSec, intervalSec, count, userTimeoutMs');
+    if (NO_KEEPALIVE_STATES.has(view.state) || view.inode === 0) {
+      throw new ApiError('KA_ERR_NOT_APPLICABLE', `keepalive means nothing for a ${view.state} socket`);
+    }
+    const result = await this.apply(view, patch);
+    this.deps.foreignSettings.set(view.inode, result.after, (this.deps.now ?? Date.now)());
+    this.deps.events.emit(
+      {
+        type: 'retuned',
+        connectionId: view.id,
+        summary: `${describe(view)} retuned: ${summarizeChange(result.before, result.after)}`,
+        actor,
+        before: result.before,
+        after: result.after,
+        detail: { ownership: view.ownership },
+      },
+      true,
+    );
+    return result;
+  }
+
+  private async apply(view: ConnectionView, patch: Partial<KeepaliveSettings>): Promise<PatchResult> {
+    const owned = this.deps.lab.handleForInode(view.inode);
+    if (owned) {
+      try {
+        const before = getKeepalive(owned.handle);
+        setKeepalive(owned.handle, patch);
+        return { before, after: getKeepalive(owned.handle) };
+      } catch (error) {
+        throw fromSystemError(error, 'the owned socket');
+      }
+    }
+    if (!this.deps.foreign) throw new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
+    const holders = await this.deps.processMap.refreshFor(view.inode);
+    if (holders.length === 0) throw new ApiError('KA_ERR_SOCKET_GONE', `no process holds socket inode ${view.inode} any more: the socket is gone`);
+    let lastError: unknown;
+    for (const holder of holders) {
+      try {
+        return this.deps.foreign.withSocket(holder.pid, holder.fd, view.inode, (fd) => {
+          const before = getKeepalive(fd);
+          setKeepalive(fd, patch);
+          return { before, after: getKeepalive(fd) };
+        });
+      } catch (error) {
+        lastError = error;
+        // EPERM on one holder means EPERM on all (same caps); other errors: try the next holder.
+        if ((error as { code?: string }).code === 'EPERM') break;
+      }
+    }
+    throw fromSystemError(lastError, `socket inode ${view.inode}`);
+  }
+
+  /** Kills a connection the way `ss -K` does. */
+  kill(view: ConnectionView, actor: string): void {
+    this.assertMayChange();
+    if (!this.deps.killer) throw new ApiError('KA_ERR_UNAVAILABLE', 'killing connections needs the native addon');
+    if (view.state === 'LISTEN') throw new ApiError('KA_ERR_NOT_APPLICABLE', 'a LISTEN socket cannot be killed with SOCK_DESTROY; stop its owner instead');
+    try {
+      this.deps.killer.destroy(view);
+    } catch (error) {
+      throw fromSystemError(error, describe(view));
+    }
+    this.deps.events.emit({ type: 'killed', connectionId: view.id, summary: `${describe(view)} killed`, actor }, true);
+  }
+}
+
+export function summarizeChange(before: KeepaliveSettings, after: KeepaliveSettings): string {
+  const parts: string[] = [];
+  for (const key of ['enabled', 'idleSec', 'intervalSec', 'count', 'userTimeoutMs'] as const) {
+    if (before[key] !== after[key]) parts.push(`${key} ${String(before[key])} → ${String(after[key])}`);
+  }
+  return parts.length ? parts.join(', ') : 'no change';
+}

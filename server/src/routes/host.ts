@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+
+import { HealthSchema, KEEPALIVE_BOUNDS, SysctlPatchSchema, type Health, type Sysctl } from '@keepalive-dashboard/shared';
+
+import type { AppContext } from '../context.js';
+import { ApiError, fromSystemError } from '../errors.js';
+import { validateBody } from './validate-body.js';
+
+const SYSCTL_FIELD_BOUNDS = {
+  keepaliveTimeSec: KEEPALIVE_BOUNDS.idleSec,
+  keepaliveIntvlSec: KEEPALIVE_BOUNDS.intervalSec,
+  keepaliveProbes: KEEPALIVE_BOUNDS.count,
+} as const;
+
+export function health(ctx: AppContext): Health {
+  const last = ctx.store.lastCollection();
+  return {
+    status: 'ok',
+    version: ctx.version,
+    source: ctx.selected.source.name,
+    requestedSource: ctx.selected.requested,
+    fallbacks: ctx.selected.fallbacks,
+    intervalMs: ctx.intervalMs,
+    readOnly: ctx.readOnly,
+    auditLog: ctx.audit.status(),
+    capabilities: ctx.capabilities,
+    lastCollection: last ? { at: last.at, durationMs: Math.round(last.durationMs * 10) / 10, connections: last.connections } : null,
+    serverTime: ctx.now(),
+  };
+}
+
+export async function hostRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  fastify.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => health(ctx));
+
+  fastify.get('/api/sysctl', async () => ({ ...ctx.sysctl.read(), bounds: SYSCTL_FIELD_BOUNDS, writable: ctx.capabilities.sysctlWrite && !ctx.readOnly }));
+
+  fastify.put('/api/sysctl', { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
+    if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
+    if (!ctx.audit.writable) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
+    const body = request.body as Record<string, unknown> | null;
+    // Name the bound the way the keepalive API does.
+    for (const [key, bound] of Object.entries(SYSCTL_FIELD_BOUNDS)) {
+      const value = body?.[key];
+      if (typeof value === 'number' && Number.isInteger(value) && (value < bound.min || value > bound.max)) {
+        throw new ApiError('KA_ERR_OUT_OF_RANGE', `${key} must be ${bound.min}–${bound.max}, got ${value}`);
+      }
+    }
+    const patch = validateBody(SysctlPatchSchema, body);
+    if (!ctx.capabilities.sysctlWrite) throw new ApiError('KA_ERR_PERMISSION', 'changing net.ipv4.tcp_keepalive_* needs root (write access to /proc/sys/net/ipv4)');
+    let result: { before: Sysctl; after: Sysctl };
+    try {
+      result = ctx.sysctl.write(patch);
+    } catch (error) {
+      throw fromSystemError(error, 'sysctl');
+    }
+    ctx.events.emit(
+      { type: 'sysctl', connectionId: null, summary: 'net.ipv4.tcp_keepalive_* changed', actor: request.ip, before: result.before, after: result.after },
+      true,
+    );
+    return result;
+  });
+
+  fastify.get('/api/events', async (request) => {
+    const query = request.query as Record<string, unknown>;
+    const parse = (name: string, fallback: number | undefined, max: number): number | undefined => {
+      const raw = query[name];
+      if (raw === undefined) return fallback;
+      if (typeof raw !== 'string' || !/^\d{1,12}$/.test(raw)) throw new ApiError('KA_ERR_BAD_REQUEST', `${name} must be a non-negative integer`);
+      return Math.min(Number(raw), max);
+    };
+    const limit = parse('limit', 100, 1000) ?? 100;
+    const before = parse('before', undefined, Number.MAX_SAFE_INTEGER);
+    const events = ctx.audit.page(before, limit);
+    return { events, next: events.length === limit ? events[events.length - 1]?.seq ?? null : null };
+  });
+}

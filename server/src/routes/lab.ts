@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+
+import type { AppContext } from '../context.js';
+import { isLoopbackAddress, labHost } from '../control/address-policy.js';
+import type { LabEntry } from '../control/lab.js';
+import { ApiError, fromSystemError } from '../errors.js';
+import { validateBody } from './validate-body.js';
+
+const OpenConnectionSchema = Type.Object(
+  { host: Type.String({ minLength: 1, maxLength: 255 }), port: Type.Integer({ minimum: 1, maximum: 65535 }) },
+  { additionalProperties: false },
+);
+const OpenListenerSchema = Type.Object(
+  { port: Type.Integer({ minimum: 0, maximum: 65535 }), host: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
+  { additionalProperties: false },
+);
+
+const LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
+
+export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+  const mutable = (): void => {
+    if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
+    if (!ctx.audit.writable) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
+  };
+  /** The entry plus the id its socket has in the connection table, once collected. */
+  const withConnectionId = async (entry: LabEntry): Promise<LabEntry & { connectionId: string | null }> => {
+    await ctx.store.collect();
+    const view = ctx.store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
+    return { ...entry, connectionId: view?.id ?? null };
+  };
+
+  fastify.get('/api/lab', async () => {
+    const byInode = new Map(ctx.store.snapshot().connections.map((v) => [v.inode, v.id]));
+    return { entries: ctx.lab.list().map((e) => ({ ...e, connectionId: (e.inode && byInode.get(e.inode)) || null })), labAnyAddress: ctx.labAnyAddress };
+  });
+
+  fastify.post('/api/lab/connections', { config: LIMIT }, async (request, reply) => {
+    mutable();
+    const body = validateBody(OpenConnectionSchema, request.body);
+    const host = labHost(body.host);
+    if (!host) throw new ApiError('KA_ERR_BAD_REQUEST', `host must be an IP address or localhost, got ${JSON.stringify(body.host.slice(0, 100))}`);
+    if (!ctx.labAnyAddress && !isLoopbackAddress(host)) {
+      throw new ApiError('KA_ERR_PERMISSION', `lab connections go to loopback only (127.0.0.0/8, ::1); start with --lab-any-address to allow ${host}`);
+    }
+    let entry: LabEntry;
+    try {
+      entry = await ctx.lab.connect(host, body.port);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+        throw new ApiError('KA_ERR_CONFLICT', `cannot connect to ${host}:${body.port}: ${code}`);
+      }
+      throw fromSystemError(error, 'lab connection');
+    }
+    ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab connection ${entry.id} opened to ${host}:${body.port}`, actor: request.ip, detail: { entry } }, true);
+    return reply.code(201).send(await withConnectionId(entry));
+  });
+
+  fastify.post('/api/lab/listeners', { config: LIMIT }, async (request, reply) => {
+    mutable();
+    const body = validateBody(OpenListenerSchema, request.body);
+    const host = labHost(body.host ?? '127.0.0.1');
+    if (!host) throw new ApiError('KA_ERR_BAD_REQUEST', 'host must be an IP address or localhost');
+    if (!ctx.labAnyAddress && !isLoopbackAddress(host)) throw new ApiError('KA_ERR_PERMISSION', 'lab listeners bind loopback only unless --lab-any-address');
+    let entry: LabEntry;
+    try {
+      entry = await ctx.lab.listen(body.port, host);
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EADDRINUSE') throw new ApiError('KA_ERR_CONFLICT', `port ${body.port} is already in use`);
+      if (code === 'EACCES') throw new ApiError('KA_ERR_PERMISSION', `binding port ${body.port} needs CAP_NET_BIND_SERVICE`);
+      throw fromSystemError(error, 'lab listener');
+    }
+    ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab listener ${entry.id} on ${host}:${entry.local?.port}`, actor: request.ip, detail: { entry } }, true);
+    return reply.code(201).send(await withConnectionId(entry));
+  });
+
+  fastify.delete<{ Params: { id: string } }>('/api/lab/:id', { config: LIMIT }, async (request) => {
+    mutable();
+    const entry = ctx.lab.get(request.params.id);
+    if (!entry) throw new ApiError('KA_ERR_NOT_FOUND', `no lab object ${JSON.stringify(request.params.id.slice(0, 100))}`);
+    const closed = ctx.lab.close(entry.id);
+    ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab ${entry.kind} ${entry.id} closed`, actor: request.ip }, true);
+    void ctx.store.collect().catch(() => {});
+    return closed;
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * The close-up of one connection: full tcp_info (owned through our fd,
+ * foreign through pidfd_getfd) and its settings read now, not from cache.
+ */
+import { getTcpInfo } from '@keepalive-dashboard/native';
+import type { ConnectionView, ErrorBody } from '@keepalive-dashboard/shared';
+
+import type { AppContext } from '../context.js';
+
+export interface Detail {
+  connection: ConnectionView | null;
+  tcpInfo: Record<string, number | boolean | string> | null;
+  error: ErrorBody | null;
+}
+
+const asError = (error: unknown): ErrorBody => ({
+  code: typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'EIO',
+  message: error instanceof Error ? error.message : String(error),
+});
+
+export async function detailFor(ctx: AppContext, view: ConnectionView, refreshHolders: boolean): Promise<Detail> {
+  if (view.inode === 0) return { connection: view, tcpInfo: null, error: null };
+  const owned = ctx.lab.handleForInode(view.inode);
+  if (owned) {
+    const connection = refreshHolders ? { ...view, holders: [...(await ctx.processMap.refreshFor(view.inode))] } : view;
+    try {
+      return { connection, tcpInfo: { ...getTcpInfo(owned.handle) } as Detail['tcpInfo'], error: null };
+    } catch (error) {
+      return { connection, tcpInfo: null, error: asError(error) };
+    }
+  }
+  const holders = refreshHolders ? await ctx.processMap.refreshFor(view.inode) : ctx.processMap.get(view.inode);
+  let connection = view;
+  if (refreshHolders) {
+    const entry = ctx.foreignSettings.read(view.inode, holders, ctx.now());
+    connection = {
+      ...view,
+      holders: [...holders],
+      keepalive: entry.settings ?? view.keepalive,
+      keepaliveOrigin: entry.settings ? 'foreign' : view.keepaliveOrigin,
+      keepaliveError: entry.error,
+    };
+  }
+  if (!ctx.foreign) return { connection, tcpInfo: null, error: { code: 'ENOTSUP', message: 'the native addon is not loaded' } };
+  let lastError: ErrorBody = { code: 'ENOENT', message: 'no process holds this socket' };
+  for (const holder of holders) {
+    try {
+      const info = ctx.foreign.withSocket(holder.pid, holder.fd, view.inode, (fd) => getTcpInfo(fd));
+      return { connection, tcpInfo: { ...info } as Detail['tcpInfo'], error: null };
+    } catch (error) {
+      lastError = asError(error);
+    }
+  }
+  return { connection, tcpInfo: null, error: lastError };
+}

@@ -1,0 +1,257 @@
+/**
+ * The wire protocol between the server and the browser: REST bodies and
+ * WebSocket frames, as TypeBox schemas (runtime validation on the server,
+ * static types on both sides). Times are absolute server epoch ms; each
+ * frame carries `serverTime` so the browser can correct for clock offset.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+import { KEEPALIVE_BOUNDS } from './bounds.js';
+import { ConnectionTcpInfoSchema, EndpointSchema, SOURCE_NAMES, TcpStateSchema, TIMER_KINDS } from './connection.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ErrorBodySchema = Type.Object({
+  /** Stable code from the server's error registry, e.g. KA_ERR_OUT_OF_RANGE. */
+  code: Type.String(),
+  message: Type.String(),
+});
+export type ErrorBody = Static<typeof ErrorBodySchema>;
+
+const bounded = (field: keyof typeof KEEPALIVE_BOUNDS) =>
+  Type.Integer({ minimum: KEEPALIVE_BOUNDS[field].min, maximum: KEEPALIVE_BOUNDS[field].max });
+
+export const KeepaliveSettingsSchema = Type.Object({
+  enabled: Type.Boolean(),
+  idleSec: Type.Integer(),
+  intervalSec: Type.Integer(),
+  count: Type.Integer(),
+  userTimeoutMs: Type.Integer(),
+});
+
+/** PATCH body: any subset; unknown fields are refused. */
+export const KeepalivePatchSchema = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    idleSec: Type.Optional(bounded('idleSec')),
+    intervalSec: Type.Optional(bounded('intervalSec')),
+    count: Type.Optional(bounded('count')),
+    userTimeoutMs: Type.Optional(bounded('userTimeoutMs')),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type KeepalivePatch = Static<typeof KeepalivePatchSchema>;
+
+export const HolderSchema = Type.Object({ pid: Type.Integer(), fd: Type.Integer(), comm: Type.String() });
+export type Holder = Static<typeof HolderSchema>;
+
+/** The kernel's own timer, made absolute. */
+export const TimerViewSchema = Type.Object({
+  kind: Type.Union(TIMER_KINDS.map((k) => Type.Literal(k))),
+  /** Server epoch ms when the kernel timer fires; null when there is none. */
+  expiresAt: Nullable(Type.Number()),
+  count: Type.Integer(),
+});
+export type TimerView = Static<typeof TimerViewSchema>;
+
+export const OWNERSHIPS = ['owned', 'foreign'] as const;
+export const KEEPALIVE_ORIGINS = ['owned', 'foreign', 'inferred', 'unknown'] as const;
+
+/** Keepalive prediction from shared/ arithmetic, in absolute server time. */
+export const DerivedSchema = Type.Object({
+  phase: Type.Union(['off', 'suspended', 'idle', 'probing'].map((p) => Type.Literal(p))),
+  nextProbeAt: Nullable(Type.Number()),
+  deadAt: Nullable(Type.Number()),
+  lastRecvAt: Type.Number(),
+  probesOut: Type.Integer(),
+  probesBeforeDeath: Type.Integer(),
+  keepaliveSuspended: Type.Boolean(),
+});
+export type Derived = Static<typeof DerivedSchema>;
+
+export const AdvisorySchema = Type.Object({ code: Type.String(), message: Type.String() });
+export type Advisory = Static<typeof AdvisorySchema>;
+
+/** One connection as the dashboard shows it. */
+export const ConnectionViewSchema = Type.Object({
+  id: Type.String(),
+  family: Type.Union([Type.Literal(4), Type.Literal(6)]),
+  state: TcpStateSchema,
+  local: EndpointSchema,
+  peer: EndpointSchema,
+  inode: Type.Integer(),
+  cookie: Nullable(Type.String()),
+  uid: Type.Integer(),
+  recvQ: Type.Integer(),
+  sendQ: Type.Integer(),
+  timer: TimerViewSchema,
+  /** tcp_info subset; last* fields stay "ms ago" as sampled at `sampledAt`. */
+  tcpInfo: Type.Optional(ConnectionTcpInfoSchema),
+  /** Server epoch ms of the sample. */
+  sampledAt: Type.Number(),
+  holders: Type.Array(HolderSchema),
+  ownership: Type.Union(OWNERSHIPS.map((o) => Type.Literal(o))),
+  /** Lab object id when the server owns this socket. */
+  labId: Nullable(Type.String()),
+  /** Keepalive settings read back from the socket, or null when they cannot be read. */
+  keepalive: Nullable(KeepaliveSettingsSchema),
+  /** Where `keepalive` came from: getsockopt on our fd, via pidfd_getfd, inferred from the kernel timer, or unknown. */
+  keepaliveOrigin: Type.Union(KEEPALIVE_ORIGINS.map((o) => Type.Literal(o))),
+  /** Why settings could not be read (e.g. the capability missing). */
+  keepaliveError: Nullable(ErrorBodySchema),
+  derived: Nullable(DerivedSchema),
+  advisories: Type.Array(AdvisorySchema),
+});
+export type ConnectionView = Static<typeof ConnectionViewSchema>;
+
+export const ConnectionFilterSchema = Type.Object(
+  {
+    state: Type.Optional(Type.String({ maxLength: 200 })),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    address: Type.Optional(Type.String({ maxLength: 200 })),
+    pid: Type.Optional(Type.Integer({ minimum: 0 })),
+    command: Type.Optional(Type.String({ maxLength: 200 })),
+    keepalive: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+    probing: Type.Optional(Type.Boolean()),
+    owned: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type ConnectionFilter = Static<typeof ConnectionFilterSchema>;
+
+export const PatchResultSchema = Type.Object({ before: KeepaliveSettingsSchema, after: KeepaliveSettingsSchema });
+export type PatchResult = Static<typeof PatchResultSchema>;
+
+export const SysctlSchema = Type.Object({
+  keepaliveTimeSec: Type.Integer(),
+  keepaliveIntvlSec: Type.Integer(),
+  keepaliveProbes: Type.Integer(),
+});
+export type Sysctl = Static<typeof SysctlSchema>;
+
+export const SysctlPatchSchema = Type.Object(
+  {
+    keepaliveTimeSec: Type.Optional(bounded('idleSec')),
+    keepaliveIntvlSec: Type.Optional(bounded('intervalSec')),
+    keepaliveProbes: Type.Optional(bounded('count')),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type SysctlPatch = Static<typeof SysctlPatchSchema>;
+
+export const CapabilitiesSchema = Type.Object({
+  /** Kill connections (SOCK_DESTROY), black-hole lab peers. */
+  netAdmin: Type.Boolean(),
+  /** Read and retune other processes' sockets (pidfd_getfd). */
+  sysPtrace: Type.Boolean(),
+  /** Write net.ipv4.tcp_keepalive_* sysctls. */
+  sysctlWrite: Type.Boolean(),
+  /** The native addon loaded. */
+  native: Type.Boolean(),
+  /** What is missing, in words. */
+  missing: Type.Array(Type.String()),
+});
+export type Capabilities = Static<typeof CapabilitiesSchema>;
+
+export const HealthSchema = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  source: Type.Union(SOURCE_NAMES.map((s) => Type.Literal(s))),
+  requestedSource: Type.String(),
+  fallbacks: Type.Array(Type.Object({ source: Type.String(), reason: Type.String() })),
+  intervalMs: Type.Integer(),
+  readOnly: Type.Boolean(),
+  auditLog: Type.Object({ path: Type.String(), writable: Type.Boolean(), error: Nullable(Type.String()) }),
+  capabilities: CapabilitiesSchema,
+  lastCollection: Nullable(Type.Object({ at: Type.Number(), durationMs: Type.Number(), connections: Type.Integer() })),
+  serverTime: Type.Number(),
+});
+export type Health = Static<typeof HealthSchema>;
+
+export const EVENT_TYPES = ['appeared', 'closed', 'died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const EventSchema = Type.Object({
+  seq: Type.Integer(),
+  at: Type.Number(),
+  type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
+  connectionId: Nullable(Type.String()),
+  /** One line a person can read. */
+  summary: Type.String(),
+  /** Who asked (client address), for changes. */
+  actor: Nullable(Type.String()),
+  before: Type.Optional(Type.Unknown()),
+  after: Type.Optional(Type.Unknown()),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type DashboardEvent = Static<typeof EventSchema>;
+
+export const TotalsSchema = Type.Object({
+  connections: Type.Integer(),
+  byState: Type.Record(Type.String(), Type.Integer()),
+  keepaliveOn: Type.Integer(),
+  keepaliveOff: Type.Integer(),
+  probing: Type.Integer(),
+});
+export type Totals = Static<typeof TotalsSchema>;
+
+// ---- WebSocket frames, server → browser ----
+
+export const SnapshotFrameSchema = Type.Object({
+  type: Type.Literal('snapshot'),
+  seq: Type.Integer(),
+  serverTime: Type.Number(),
+  intervalMs: Type.Integer(),
+  readOnly: Type.Boolean(),
+  connections: Type.Array(ConnectionViewSchema),
+  totals: TotalsSchema,
+});
+export const DeltaFrameSchema = Type.Object({
+  type: Type.Literal('delta'),
+  seq: Type.Integer(),
+  serverTime: Type.Number(),
+  added: Type.Array(ConnectionViewSchema),
+  changed: Type.Array(ConnectionViewSchema),
+  removed: Type.Array(Type.String()),
+  totals: TotalsSchema,
+});
+export const EventFrameSchema = Type.Object({ type: Type.Literal('event'), serverTime: Type.Number(), event: EventSchema });
+export const DetailFrameSchema = Type.Object({
+  type: Type.Literal('detail'),
+  serverTime: Type.Number(),
+  id: Type.String(),
+  /** Full tcp_info where it can be read (owned, or foreign with permission). */
+  tcpInfo: Nullable(Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()]))),
+  connection: Nullable(ConnectionViewSchema),
+  error: Nullable(ErrorBodySchema),
+});
+export const ErrorFrameSchema = Type.Object({ type: Type.Literal('error'), serverTime: Type.Number(), code: Type.String(), message: Type.String() });
+
+export type SnapshotFrame = Static<typeof SnapshotFrameSchema>;
+export type DeltaFrame = Static<typeof DeltaFrameSchema>;
+export type EventFrame = Static<typeof EventFrameSchema>;
+export type DetailFrame = Static<typeof DetailFrameSchema>;
+export type ErrorFrame = Static<typeof ErrorFrameSchema>;
+export type ServerFrame = SnapshotFrame | DeltaFrame | EventFrame | DetailFrame | ErrorFrame;
+
+// ---- WebSocket frames, browser → server ----
+
+export const FilterRequestSchema = Type.Object(
+  { type: Type.Literal('filter'), filter: ConnectionFilterSchema },
+  { additionalProperties: false },
+);
+export const SelectRequestSchema = Type.Object(
+  {
+    type: Type.Literal('select'),
+    id: Nullable(Type.String({ maxLength: 200 })),
+    /** How often to send `detail` frames for it, ms. */
+    intervalMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+export const PingRequestSchema = Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false });
+export const ClientFrameSchema = Type.Union([FilterRequestSchema, SelectRequestSchema, PingRequestSchema]);
+export type ClientFrame = Static<typeof ClientFrameSchema>;
+
+/** Largest client frame the server reads. */
+export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;
