@@ -94,6 +94,12 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     return this.collecting;
   }
 
+  /** A collection that starts after this call: for callers that just changed something and must see it. */
+  async collectFresh(): Promise<Delta> {
+    if (this.collecting) await this.collecting.catch(() => {});
+    return this.collect();
+  }
+
   start(intervalMs: number): void {
     this.stop();
     const tick = (): void => {

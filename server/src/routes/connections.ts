@@ -66,14 +66,14 @@ export async function connectionRoutes(fastify: FastifyInstance, ctx: AppContext
     const view = findView(ctx, request.params.id);
     const result = await ctx.control.retune(view, request.body, request.ip);
     // Collect at once so the stream shows the new countdown without waiting a tick.
-    void ctx.store.collect().catch(() => {});
+    void ctx.store.collectFresh().catch(() => {});
     return result;
   });
 
   fastify.delete<{ Params: { id: string } }>('/api/connections/:id', { config: MUTATION_LIMIT }, async (request, reply) => {
     const view = findView(ctx, request.params.id);
     ctx.control.kill(view, request.ip);
-    void ctx.store.collect().catch(() => {});
+    void ctx.store.collectFresh().catch(() => {});
     return reply.code(200).send({ killed: view.id });
   });
 }

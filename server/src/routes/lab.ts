@@ -25,7 +25,7 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
   };
   /** The entry plus the id its socket has in the connection table, once collected. */
   const withConnectionId = async (entry: LabEntry): Promise<LabEntry & { connectionId: string | null }> => {
-    await ctx.store.collect();
+    await ctx.store.collectFresh();
     const view = ctx.store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
     return { ...entry, connectionId: view?.id ?? null };
   };
@@ -82,7 +82,7 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     if (!entry) throw new ApiError('KA_ERR_NOT_FOUND', `no lab object ${JSON.stringify(request.params.id.slice(0, 100))}`);
     const closed = ctx.lab.close(entry.id);
     ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab ${entry.kind} ${entry.id} closed`, actor: request.ip }, true);
-    void ctx.store.collect().catch(() => {});
+    void ctx.store.collectFresh().catch(() => {});
     return closed;
   });
 }

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+
+import { parseSsDuration } from '@keepalive-dashboard/server/sources/ss-duration';
+
+import { AUTH, buildApp } from '../helpers/app.js';
+import { spawnSocketHolder } from '../helpers/processes.js';
+
+function ssKeepaliveMs(localPort: number): number {
+  const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${localPort} )`], { encoding: 'utf8' });
+  const m = /timer:\(keepalive,([^,]*),\d+\)/.exec(out);
+  assert.ok(m, `ss shows a keepalive timer for :${localPort}: ${out}`);
+  return parseSsDuration(m[1] ?? '')?.ms ?? -1;
+}
+
+async function listening(t: Parameters<typeof buildApp>[0]) {
+  const fastify = await buildApp(t);
+  await fastify.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(base + path, { method, headers: { ...AUTH, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return { fastify, call };
+}
+
+test('on a real port: a retune through the API changes what ss shows', async (t) => {
+  const { call } = await listening(t);
+  const listener = await call('POST', '/api/lab/listeners', { port: 0 });
+  const port = (listener.body.local as { port: number }).port;
+  const conn = await call('POST', '/api/lab/connections', { host: '127.0.0.1', port });
+  assert.equal(conn.status, 201);
+  const patch = await call('PATCH', `/api/connections/${String(conn.body.connectionId)}/keepalive`, { enabled: true, idleSec: 45 });
+  assert.equal(patch.status, 200);
+  const ms = ssKeepaliveMs((conn.body.local as { port: number }).port);
+  assert.ok(ms > 40_000 && ms <= 45_000, `ss timer ${ms} ms ≈ 45 s`);
+});
+
+test('on a real port: a foreign retune of a separate process’s socket', async (t) => {
+  const { fastify, call } = await listening(t);
+  const holder = await spawnSocketHolder(t);
+  await fastify.ka.store.collectFresh();
+  const view = fastify.ka.store.snapshot().connections.find((v) => v.inode === holder.held.inode);
+  assert.ok(view, 'the holder’s socket is listed');
+  assert.equal(view.ownership, 'foreign');
+  const patch = await call('PATCH', `/api/connections/${view.id}/keepalive`, { idleSec: 77, count: 2 });
+  assert.equal(patch.status, 200, JSON.stringify(patch.body));
+  assert.equal((patch.body.before as { idleSec: number }).idleSec, 600);
+  assert.deepEqual(patch.body.after, { ...holder.held.keepalive, idleSec: 77, count: 2 });
+  const ms = ssKeepaliveMs(holder.held.localPort);
+  assert.ok(ms > 72_000 && ms <= 77_000, `ss timer ${ms} ms ≈ 77 s`);
+  const read = await call('GET', `/api/connections/${view.id}`);
+  const connection = read.body.connection as { keepalive: { idleSec: number }; keepaliveOrigin: string; holders: { pid: number }[] };
+  assert.equal(connection.keepaliveOrigin, 'foreign');
+  assert.equal(connection.keepalive.idleSec, 77);
+  assert.equal(connection.holders[0]?.pid, holder.held.pid);
+});
