@@ -6,7 +6,12 @@
         "src/addon.cc",
         "src/errors.cc",
         "src/tcp_info.cc",
-        "src/keepalive.cc"
+        "src/keepalive.cc",
+        "src/netlink.cc",
+        "src/diag_dump.cc",
+        "src/diag.cc",
+        "src/diag_destroy.cc",
+        "src/foreign.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -2,6 +2,8 @@
 // Units, defaults, validation and policy live in TypeScript (native/ts).
 #include <napi.h>
 
+#include "diag.h"
+#include "foreign.h"
 #include "keepalive.h"
 #include "tcp_info.h"
 
@@ -11,6 +13,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getTcpInfo", Napi::Function::New(env, GetTcpInfo, "getTcpInfo"));
   exports.Set("getKeepalive", Napi::Function::New(env, GetKeepalive, "getKeepalive"));
   exports.Set("setKeepalive", Napi::Function::New(env, SetKeepalive, "setKeepalive"));
+  exports.Set("tcpDiagDump", Napi::Function::New(env, TcpDiagDump, "tcpDiagDump"));
+  exports.Set("tcpDiagDumpAsync", Napi::Function::New(env, TcpDiagDumpAsync, "tcpDiagDumpAsync"));
+  exports.Set("tcpDiagDumpObjects", Napi::Function::New(env, TcpDiagDumpObjects, "tcpDiagDumpObjects"));
+  exports.Set("diagDestroy", Napi::Function::New(env, DiagDestroy, "diagDestroy"));
+  exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd, "pidfdGetfd"));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  exports.Set("socketIdentity", Napi::Function::New(env, SocketIdentity, "socketIdentity"));
   return exports;
 }
 

@@ -1,9 +1,14 @@
 /**
  * keepalive-dashboard's native layer: tcp_info and keepalive options on a
- * socket this process holds. Linux only; elsewhere every call throws ENOTSUP.
+ * socket this process holds or (pidfd_getfd) another process holds, the
+ * host-wide inet_diag dump, and SOCK_DESTROY. Linux only; elsewhere every
+ * call throws ENOTSUP.
  */
+import { destroySocketWith, type DestroyTarget } from './destroy.js';
+import { TcpSocketTable } from './diag.js';
 import { systemError } from './errors.js';
 import { fdOf, type SocketTarget } from './fd.js';
+import { withForeignSocketWith, type ForeignRaw, type ForeignSocketExpectation } from './foreign.js';
 import { loadAddon, throwingAddon } from './loader.js';
 import type { RawAddon } from './native.js';
 import { nameTcpInfo, type TcpInfo } from './tcp-info.js';
@@ -14,6 +19,19 @@ export { isSystemError, systemError, type SystemError } from './errors.js';
 export { defaultAddonPaths, loadAddon, type RequireFn } from './loader.js';
 export { CA_STATE_NAMES, TCP_STATE_NAMES, type TcpInfo } from './tcp-info.js';
 export { KEEPALIVE_BOUNDS, validateKeepalive, type KeepaliveNumberField, type KeepaliveSettings } from './validate.js';
+export {
+  DIAG_TIMER_KINDS,
+  TcpSocketTable,
+  type DiagEndpoint,
+  type DiagSocket,
+  type DiagTcpInfo,
+  type DiagTimer,
+  type DiagTimerKind,
+  type TcpStateName,
+} from './diag.js';
+export type { DestroyTarget } from './destroy.js';
+export type { ForeignSocketExpectation } from './foreign.js';
+export type { RawDiagObject, RawDiagTable, RawSocketIdentity } from './native.js';
 
 export interface NativeApi {
   /** The kernel's struct tcp_info for the socket. */
@@ -22,6 +40,29 @@ export interface NativeApi {
   getKeepalive(target: SocketTarget): KeepaliveSettings;
   /** Applies only the fields given; validates first (RangeError/TypeError naming the bound). */
   setKeepalive(target: SocketTarget, partial: Partial<KeepaliveSettings>): void;
+
+  /** Every TCP socket on the host (IPv4 and IPv6, every state) from one inet_diag dump; blocks while it runs. */
+  dumpTcpSockets(): TcpSocketTable;
+  /** The same dump with the netlink round trips on the libuv thread pool. */
+  dumpTcpSocketsAsync(): Promise<TcpSocketTable>;
+  /** Aborts a TCP socket as `ss -K` does; needs CAP_NET_ADMIN. See DestroyTarget. */
+  destroySocket(target: DestroyTarget): void;
+
+  /**
+   * Runs `fn` (synchronous) on a duplicate of process `pid`'s fd `fd`, checked
+   * to be the expected socket (ESTALE otherwise) and closed when `fn` returns.
+   * Needs CAP_SYS_PTRACE or the same uid (EPERM); ESRCH, EBADF, ENOTSOCK otherwise.
+   */
+  withForeignSocket<T>(pid: number, fd: number, expect: ForeignSocketExpectation, fn: (dupFd: number) => T): T;
+  getForeignKeepalive(pid: number, fd: number, expect: ForeignSocketExpectation): KeepaliveSettings;
+  /** Validates first, then applies only the fields given; returns the settings before and after (read back). */
+  setForeignKeepalive(
+    pid: number,
+    fd: number,
+    expect: ForeignSocketExpectation,
+    partial: Partial<KeepaliveSettings>,
+  ): { before: KeepaliveSettings; after: KeepaliveSettings };
+  getForeignTcpInfo(pid: number, fd: number, expect: ForeignSocketExpectation): TcpInfo;
 }
 
 export interface NativeOptions {
@@ -35,22 +76,36 @@ export interface NativeOptions {
 export function createNative(options: NativeOptions = {}): NativeApi {
   const platform = options.platform ?? process.platform;
   let addon: RawAddon | undefined;
+  let failure: Error | undefined;
   const raw = (): RawAddon => {
     if (addon) return addon;
     if (platform !== 'linux') {
       // macOS could follow with TCP_KEEPALIVE (0x10), TCP_KEEPINTVL (0x101) and
       // TCP_KEEPCNT (0x102); Windows with WSAIoctl(SIO_KEEPALIVE_VALS).
-      addon = throwingAddon(systemError('ENOTSUP', `keepalive-dashboard's native layer supports Linux only, not ${platform}`));
+      failure = systemError('ENOTSUP', `keepalive-dashboard's native layer supports Linux only, not ${platform}`);
+      addon = throwingAddon(failure);
     } else {
       try {
         addon = (options.load ?? loadAddon)();
       } catch (error) {
-        addon = throwingAddon(error as Error);
+        failure = error as Error;
+        addon = throwingAddon(failure);
       }
     }
     return addon;
   };
-  return {
+  type Optional = 'tcpDiagDump' | 'tcpDiagDumpAsync' | 'diagDestroy' | 'pidfdGetfd' | 'closeFd' | 'socketIdentity';
+  /** A function newer than the first three: the load failure if there was one, else a stale-build error. */
+  const need = <K extends Optional>(name: K): NonNullable<RawAddon[K]> => {
+    const fn = raw()[name];
+    if (fn) return fn as NonNullable<RawAddon[K]>;
+    throw (
+      failure ??
+      systemError('ERR_ADDON_STALE', `the native addon predates ${name}(): rebuild it with \`npm run build --workspace native\``)
+    );
+  };
+  const foreign = (): ForeignRaw => ({ pidfdGetfd: need('pidfdGetfd'), closeFd: need('closeFd'), socketIdentity: need('socketIdentity') });
+  const api: NativeApi = {
     getTcpInfo: (target) => nameTcpInfo(raw().getTcpInfo(fdOf(target))),
     getKeepalive: (target) => raw().getKeepalive(fdOf(target)),
     setKeepalive(target, partial) {
@@ -66,7 +121,22 @@ export function createNative(options: NativeOptions = {}): NativeApi {
         skip(change.userTimeoutMs),
       );
     },
+    dumpTcpSockets: () => new TcpSocketTable(need('tcpDiagDump')()),
+    dumpTcpSocketsAsync: async () => new TcpSocketTable(await need('tcpDiagDumpAsync')()),
+    destroySocket: (target) => destroySocketWith(() => need('diagDestroy'), target),
+    withForeignSocket: (pid, fd, expect, fn) => withForeignSocketWith(foreign, pid, fd, expect, fn),
+    getForeignKeepalive: (pid, fd, expect) => api.withForeignSocket(pid, fd, expect, (dup) => api.getKeepalive(dup)),
+    setForeignKeepalive(pid, fd, expect, partial) {
+      validateKeepalive(partial);
+      return api.withForeignSocket(pid, fd, expect, (dup) => {
+        const before = api.getKeepalive(dup);
+        api.setKeepalive(dup, partial);
+        return { before, after: api.getKeepalive(dup) };
+      });
+    },
+    getForeignTcpInfo: (pid, fd, expect) => api.withForeignSocket(pid, fd, expect, (dup) => api.getTcpInfo(dup)),
   };
+  return api;
 }
 
 const native = createNative();
@@ -74,3 +144,10 @@ const native = createNative();
 export const getTcpInfo = native.getTcpInfo;
 export const getKeepalive = native.getKeepalive;
 export const setKeepalive = native.setKeepalive;
+export const dumpTcpSockets = native.dumpTcpSockets;
+export const dumpTcpSocketsAsync = native.dumpTcpSocketsAsync;
+export const destroySocket = native.destroySocket;
+export const withForeignSocket = native.withForeignSocket;
+export const getForeignKeepalive = native.getForeignKeepalive;
+export const setForeignKeepalive = native.setForeignKeepalive;
+export const getForeignTcpInfo = native.getForeignTcpInfo;

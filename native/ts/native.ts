@@ -15,9 +15,60 @@ export interface RawKeepalive {
   userTimeoutMs: number;
 }
 
+/** The inet_diag dump as one flat table; the column layout is native/src/diag_table.h (mirrored in diag-layout.ts). */
+export interface RawDiagTable {
+  layout: number;
+  columns: number;
+  count: number;
+  /** count × columns uint32 words, host byte order. */
+  rows: ArrayBuffer;
+  /** Distinct address texts and interface names the rows point into. */
+  strings: string[];
+}
+
+/** One socket as tcpDiagDumpObjects builds it in C++ (hand-off benchmark only). */
+export interface RawDiagObject {
+  family: number;
+  state: number;
+  timer: number;
+  timerCount: number;
+  expiresMs: number;
+  recvQ: number;
+  sendQ: number;
+  uid: number;
+  inode: number;
+  cookie: string;
+  localAddress: string;
+  localPort: number;
+  peerAddress: string;
+  peerPort: number;
+  iface: string | null;
+  flags: number;
+  tcpInfo?: Record<string, number>;
+}
+
+export interface RawSocketIdentity {
+  /** st_ino of the fd: the number in `socket:[…]` and in ss's `ino:`. */
+  inode: number;
+  /** SO_COOKIE as 16 hex digits. */
+  cookie: string;
+}
+
 export interface RawAddon {
   getTcpInfo(fd: number): RawTcpInfo;
   getKeepalive(fd: number): RawKeepalive;
   /** -1 leaves an option as it is; `enabled` is 0 or 1. */
   setKeepalive(fd: number, enabled: number, idleSec: number, intervalSec: number, count: number, userTimeoutMs: number): void;
+
+  // Optional: an addon built before these existed (a stale build/) lacks them,
+  // and index.ts says so instead of failing with "is not a function".
+  tcpDiagDump?(): RawDiagTable;
+  tcpDiagDumpAsync?(): Promise<RawDiagTable>;
+  tcpDiagDumpObjects?(): RawDiagObject[];
+  /** family 4 or 6; ifname '' for none; cookie halves 0xffffffff each = INET_DIAG_NOCOOKIE. */
+  diagDestroy?(family: number, src: string, sport: number, dst: string, dport: number, ifname: string, cookieHigh: number, cookieLow: number): void;
+  /** A new fd (O_CLOEXEC) for process `pid`'s fd `fd`; the caller must close it. */
+  pidfdGetfd?(pid: number, fd: number): number;
+  closeFd?(fd: number): void;
+  socketIdentity?(fd: number): RawSocketIdentity;
 }

@@ -58,6 +58,8 @@ export interface AppOptions {
   foreign?: ForeignAccess | null;
   killer?: Killer | null;
   log?: (message: string) => void;
+  /** See AppContext.streamHighWaterBytes; default 4 MiB. */
+  streamHighWaterBytes?: number;
 }
 
 declare module 'fastify' {
@@ -105,6 +107,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     token: options.token ?? generateToken(),
     readOnly: options.readOnly ?? false,
     intervalMs,
+    streamHighWaterBytes: options.streamHighWaterBytes ?? 4 * 1024 * 1024,
     labAnyAddress: options.labAnyAddress ?? false,
     metricsPublic: options.metricsPublic ?? false,
     selected,

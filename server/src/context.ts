@@ -15,6 +15,8 @@ export interface AppContext {
   token: string;
   readOnly: boolean;
   intervalMs: number;
+  /** Unsent bytes above which a stream client counts as behind (it then gets a fresh snapshot once drained). */
+  streamHighWaterBytes: number;
   labAnyAddress: boolean;
   metricsPublic: boolean;
   selected: SelectedSource;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 
 import { parseSsDuration } from '@keepalive-dashboard/server/sources/ss-duration';
@@ -56,3 +57,41 @@ test('on a real port: a foreign retune of a separate process’s socket', async 
   assert.equal(connection.keepalive.idleSec, 77);
   assert.equal(connection.holders[0]?.pid, holder.held.pid);
 });
+
+test('on a real port: a client that stops reading is not queued for; it gets the newest state', async (t) => {
+  const fastify = await buildApp(t, { streamHighWaterBytes: 64 * 1024 });
+  await fastify.listen({ host: '127.0.0.1', port: 0 });
+  const listener = (await fastify.inject({ method: 'POST', url: '/api/lab/listeners', headers: AUTH, payload: { port: 0 } })).json() as { local: { port: number } };
+  for (let i = 0; i < 200; i++) await fastify.ka.lab.connect('127.0.0.1', listener.local.port);
+  await fastify.ka.store.collectFresh();
+  const { WebSocket } = await import('ws');
+  const ws = new WebSocket(`ws://127.0.0.1:${(fastify.server.address() as { port: number }).port}/api/stream`, { headers: AUTH });
+  t.after(() => ws.terminate());
+  const frames: { type: string; connections?: unknown[] }[] = [];
+  ws.on('message', (data: Buffer) => frames.push(JSON.parse(String(data)) as { type: string }));
+  await new Promise((resolve) => ws.once('open', resolve));
+  const filter = JSON.stringify({ type: 'filter', filter: { port: listener.local.port } });
+  ws.send(filter);
+  await sleepMs(500);
+  const snapshotBytes = JSON.stringify(frames.at(-1)).length;
+  assert.ok(snapshotBytes > 100_000, `a sizeable snapshot (${snapshotBytes} bytes)`);
+  const socket = (ws as unknown as { _socket: Socket })._socket;
+  socket.pause(); // stop reading: kernel buffers fill, then the server's own buffer would grow
+  const server = [...(fastify.websocketServer.clients as Set<{ bufferedAmount: number }>)][0];
+  let maxBuffered = 0;
+  for (let i = 0; i < 60; i++) {
+    ws.send(filter); // each asks for a full snapshot
+    await sleepMs(20);
+    maxBuffered = Math.max(maxBuffered, server?.bufferedAmount ?? 0);
+  }
+  assert.ok(maxBuffered < 64 * 1024 + 2 * snapshotBytes, `backlog bounded: ${maxBuffered} bytes for ${60 * snapshotBytes} asked`);
+  const before = frames.length;
+  socket.resume();
+  await sleepMs(1000);
+  await fastify.ka.store.collectFresh();
+  await sleepMs(1000);
+  assert.ok(frames.slice(before).some((f) => f.type === 'snapshot'), 'it catches up with a fresh snapshot');
+  assert.ok(frames.length - before < 60, `far fewer frames than asked for (${frames.length - before})`);
+});
+
+const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

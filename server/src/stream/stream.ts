@@ -26,9 +26,6 @@ import type { AppContext } from '../context.js';
 import type { Delta } from '../collector/store.js';
 import { detailFor } from './detail.js';
 
-/** Above this much unsent data a client is considered behind. */
-export const HIGH_WATER_BYTES = 4 * 1024 * 1024;
-const LOW_WATER_BYTES = 256 * 1024;
 
 class StreamClient {
   private ids = new Set<string>();
@@ -52,6 +49,11 @@ class StreamClient {
   }
 
   snapshot(): void {
+    if (this.socket.bufferedAmount > this.ctx.streamHighWaterBytes) {
+      // Behind already: the next tick after it drains sends the snapshot instead.
+      this.stale = true;
+      return;
+    }
     const snap = this.ctx.store.snapshot();
     const connections = isEmptyFilter(this.filter) ? snap.connections : snap.connections.filter((v) => matchesFilter(v, this.filter));
     this.ids = new Set(connections.map((v) => v.id));
@@ -61,9 +63,11 @@ class StreamClient {
 
   onDelta(delta: Delta): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    if (this.stale || this.socket.bufferedAmount > HIGH_WATER_BYTES) {
+    const high = this.ctx.streamHighWaterBytes;
+    if (this.stale || this.socket.bufferedAmount > high) {
       this.stale = true;
-      if (this.socket.bufferedAmount <= LOW_WATER_BYTES) this.snapshot();
+      // Drained to a sixteenth: what it missed is replaced by the newest state, not replayed.
+      if (this.socket.bufferedAmount <= high / 16) this.snapshot();
       return;
     }
     const added = [];

@@ -1,0 +1,209 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <memory>
+#include <unordered_map>
+
+#include "diag_table.h"
+
+namespace keepalive {
+namespace {
+
+// Every state /proc/net/tcp and ss list: bits 0..12, TCP_ESTABLISHED through
+// TCP_NEW_SYN_RECV (request sockets come only when that bit is asked for).
+// Not ~0: bit 13 (TCPF_BOUND_INACTIVE, Linux 6.6+) makes the kernel also walk
+// the bind hash and report every bind()-only socket as CLOSE (checked on
+// 6.18), sockets with no peer that neither ss nor /proc/net/tcp shows.
+constexpr uint32_t kAllConnectionStates = (1u << 13) - 1;
+
+struct DumpRequest {
+  struct nlmsghdr header;
+  struct inet_diag_req_v2 body;
+};
+
+// Interns strings so 20,000 loopback sockets cost two address strings, not 40,000.
+class StringTable {
+ public:
+  explicit StringTable(std::vector<std::string>* strings) : strings_(strings) {}
+
+  uint32_t Address(uint8_t family, const uint32_t raw[4]) {
+    std::string key(reinterpret_cast<const char*>(raw), family == AF_INET ? 4 : 16);
+    key.push_back(static_cast<char>(family));
+    auto found = addresses_.find(key);
+    if (found != addresses_.end()) return found->second;
+    char text[INET6_ADDRSTRLEN] = "";
+    inet_ntop(family, raw, text, sizeof text);
+    uint32_t index = Add(text);
+    addresses_.emplace(std::move(key), index);
+    return index;
+  }
+
+  uint32_t Interface(uint32_t ifindex) {
+    if (ifindex == 0) return kNoString;
+    auto found = interfaces_.find(ifindex);
+    if (found != interfaces_.end()) return found->second;
+    char name[IF_NAMESIZE] = "";
+    uint32_t index = if_indextoname(ifindex, name) != nullptr ? Add(name) : kNoString;
+    interfaces_.emplace(ifindex, index);
+    return index;
+  }
+
+ private:
+  uint32_t Add(const char* text) {
+    strings_->emplace_back(text);
+    return static_cast<uint32_t>(strings_->size() - 1);
+  }
+
+  std::vector<std::string>* strings_;
+  std::unordered_map<std::string, uint32_t> addresses_;
+  std::unordered_map<uint32_t, uint32_t> interfaces_;
+};
+
+// The tcp_info subset a host-wide view needs, honouring the length the kernel
+// sent exactly as DecodeTcpInfo does: a field past `len` stays absent.
+void CopyTcpInfo(const uint8_t* data, size_t len, uint32_t* row) {
+  struct tcp_info ti;
+  memset(&ti, 0, sizeof ti);
+  memcpy(&ti, data, len < sizeof ti ? len : sizeof ti);
+  uint32_t present = 0;
+  uint32_t bit = 0;
+#define KA_HAS(field) (len >= offsetof(struct tcp_info, field) + sizeof(ti.field))
+#define KA_COPY(column, field)                                            \
+  bit = (column) - kColRtt;                                               \
+  if (KA_HAS(field)) {                                                    \
+    row[column] = static_cast<uint32_t>(ti.field);                        \
+    present |= 1u << bit;                                                 \
+  }
+#define KA_COPY64(low, field)                                             \
+  bit = (low) - kColRtt;                                                  \
+  if (KA_HAS(field)) {                                                    \
+    row[low] = static_cast<uint32_t>(ti.field);                           \
+    row[(low) + 1] = static_cast<uint32_t>(static_cast<uint64_t>(ti.field) >> 32); \
+    present |= 1u << bit;                                                 \
+  }
+  KA_COPY(kColRtt, tcpi_rtt);
+  KA_COPY(kColRttvar, tcpi_rttvar);
+  KA_COPY(kColRto, tcpi_rto);
+  KA_COPY(kColRetransmits, tcpi_retransmits);
+  KA_COPY(kColProbes, tcpi_probes);
+  KA_COPY(kColBackoff, tcpi_backoff);
+  KA_COPY(kColUnacked, tcpi_unacked);
+  KA_COPY(kColNotsentBytes, tcpi_notsent_bytes);
+  KA_COPY(kColLastDataSent, tcpi_last_data_sent);
+  KA_COPY(kColLastDataRecv, tcpi_last_data_recv);
+  KA_COPY(kColLastAckRecv, tcpi_last_ack_recv);
+  KA_COPY(kColTotalRetrans, tcpi_total_retrans);
+  KA_COPY(kColSndCwnd, tcpi_snd_cwnd);
+  KA_COPY(kColPmtu, tcpi_pmtu);
+  KA_COPY(kColMinRtt, tcpi_min_rtt);
+  KA_COPY(kColSegsOut, tcpi_segs_out);
+  KA_COPY(kColSegsIn, tcpi_segs_in);
+  KA_COPY64(kColBytesAckedLow, tcpi_bytes_acked);
+  KA_COPY64(kColBytesReceivedLow, tcpi_bytes_received);
+#undef KA_COPY64
+#undef KA_COPY
+#undef KA_HAS
+  row[kColInfoLength] = static_cast<uint32_t>(len);
+  row[kColInfoPresent] = present;
+}
+
+void AddRow(const struct nlmsghdr* header, StringTable* strings, DiagTable* out) {
+  if (header->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return;
+  const auto* msg = static_cast<const struct inet_diag_msg*>(NLMSG_DATA(header));
+  size_t base = out->rows.size();
+  out->rows.resize(base + kColumns, 0);
+  uint32_t* row = out->rows.data() + base;
+  row[kColFamily] = msg->idiag_family;
+  row[kColState] = msg->idiag_state;
+  row[kColTimer] = msg->idiag_timer;
+  row[kColTimerCount] = msg->idiag_retrans;
+  row[kColExpiresMs] = msg->idiag_expires;
+  row[kColRqueue] = msg->idiag_rqueue;
+  row[kColWqueue] = msg->idiag_wqueue;
+  row[kColUid] = msg->idiag_uid;
+  row[kColInode] = msg->idiag_inode;
+  row[kColCookieLow] = msg->id.idiag_cookie[0];
+  row[kColCookieHigh] = msg->id.idiag_cookie[1];
+  row[kColSport] = ntohs(msg->id.idiag_sport);
+  row[kColDport] = ntohs(msg->id.idiag_dport);
+  row[kColIfindex] = msg->id.idiag_if;
+  row[kColSrc] = strings->Address(msg->idiag_family, msg->id.idiag_src);
+  row[kColDst] = strings->Address(msg->idiag_family, msg->id.idiag_dst);
+  row[kColIface] = strings->Interface(msg->id.idiag_if);
+
+  int remaining = static_cast<int>(header->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+  for (const struct rtattr* attr = reinterpret_cast<const struct rtattr*>(msg + 1); RTA_OK(attr, remaining);
+       attr = RTA_NEXT(attr, remaining)) {
+    const auto* data = static_cast<const uint8_t*>(RTA_DATA(attr));
+    if (attr->rta_type == INET_DIAG_INFO) {
+      CopyTcpInfo(data, RTA_PAYLOAD(attr), row);
+    } else if (attr->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(attr) >= 1) {
+      row[kColFlags] |= kFlagHasV6Only | (data[0] != 0 ? kFlagV6Only : 0);
+    }
+  }
+  out->count++;
+}
+
+Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* buffer, StringTable* strings,
+                   DiagTable* out) {
+  DumpRequest request;
+  memset(&request, 0, sizeof request);
+  request.header.nlmsg_len = sizeof request;
+  request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.header.nlmsg_seq = seq;
+  request.body.sdiag_family = family;
+  request.body.sdiag_protocol = IPPROTO_TCP;
+  request.body.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+  request.body.idiag_states = kAllConnectionStates;
+  if (Failure f = sock->Send(&request, sizeof request)) return f;
+
+  for (;;) {
+    size_t length = 0;
+    if (Failure f = sock->Receive(buffer, kNetlinkReceiveBuffer, &length)) return f;
+    int left = static_cast<int>(length);
+    for (auto* header = reinterpret_cast<struct nlmsghdr*>(buffer); NLMSG_OK(header, left);
+         header = NLMSG_NEXT(header, left)) {
+      if (header->nlmsg_seq != seq) continue;
+      if (header->nlmsg_type == NLMSG_DONE) {
+        // A dump that failed part-way reports its error in NLMSG_DONE's payload.
+        if (header->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
+          int status = *static_cast<const int*>(NLMSG_DATA(header));
+          if (status < 0) return {-status, "sock_diag(SOCK_DIAG_BY_FAMILY)"};
+        }
+        return {};
+      }
+      if (header->nlmsg_type == NLMSG_ERROR) {
+        if (header->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr))) return {EBADMSG, "sock_diag(SOCK_DIAG_BY_FAMILY)"};
+        int error = static_cast<const struct nlmsgerr*>(NLMSG_DATA(header))->error;
+        if (error == 0) continue;  // an ACK, not a failure
+        return {-error, "sock_diag(SOCK_DIAG_BY_FAMILY)"};
+      }
+      if (header->nlmsg_type == SOCK_DIAG_BY_FAMILY) AddRow(header, strings, out);
+    }
+  }
+}
+
+}  // namespace
+
+void DumpTcpTable(DiagTable* out) {
+  SockDiagSocket sock;
+  if ((out->failure = sock.Open())) return;
+  std::unique_ptr<uint8_t[]> buffer(new uint8_t[kNetlinkReceiveBuffer]);
+  StringTable strings(&out->strings);
+  out->rows.reserve(1024 * kColumns);
+  if ((out->failure = DumpFamily(&sock, AF_INET, 1, buffer.get(), &strings, out))) return;
+  out->failure = DumpFamily(&sock, AF_INET6, 2, buffer.get(), &strings, out);
+}
+
+}  // namespace keepalive
