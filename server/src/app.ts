@@ -7,16 +7,20 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
+import { dirname } from 'node:path';
+
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 
 import { getKeepalive, loadAddon } from '@keepalive-dashboard/native';
+import type { AdvisoryOptions } from '@keepalive-dashboard/shared';
 
 import { AuditLog } from './audit/audit-log.js';
 import { detectCapabilities } from './capabilities.js';
 import { ForeignSettings, type ForeignReader } from './collector/foreign-settings.js';
 import { ConnectionStore } from './collector/store.js';
 import type { AppContext } from './context.js';
+import { Blackholes } from './control/blackhole.js';
 import { Lab } from './control/lab.js';
 import { nativeForeignAccess, nativeKiller } from './control/native-control.js';
 import { SocketControl, type ForeignAccess, type Killer } from './control/socket-control.js';
@@ -58,6 +62,10 @@ export interface AppOptions {
   foreign?: ForeignAccess | null;
   killer?: Killer | null;
   log?: (message: string) => void;
+  /** Advisory thresholds (middlebox idle timeout, idle-without-keepalive). */
+  advisoryOptions?: AdvisoryOptions;
+  /** Where crash-recovery state (black holes) is kept; default: beside the audit log. */
+  stateDir?: string;
   /** See AppContext.streamHighWaterBytes; default 4 MiB. */
   streamHighWaterBytes?: number;
 }
@@ -100,8 +108,14 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   const foreignSettings = new ForeignSettings(foreign ? readerFrom(foreign) : null);
   const processMap = new ProcessMap({ now });
   const lab = new Lab(now);
+  const blackholes = new Blackholes(options.stateDir ?? dirname(audit.path));
+  // A crashed earlier run may have left peers black-holed: undo that first.
+  const leftovers = await blackholes.recoverLeftovers().catch((error: Error) => {
+    log(`could not check for leftover black holes: ${error.message}`);
+    return [];
+  });
   const metrics = new Metrics();
-  const store = new ConnectionStore({ source: selected.source, processMap, lab, foreign: foreignSettings, events, now });
+  const store = new ConnectionStore({ source: selected.source, processMap, lab, foreign: foreignSettings, events, now, ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}) });
   const capabilities = detectCapabilities(nativeLoaded());
   const ctx: AppContext = {
     token: options.token ?? generateToken(),
@@ -116,6 +130,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     foreignSettings,
     foreign,
     lab,
+    blackholes,
     control: new SocketControl({ lab, processMap, foreignSettings, foreign, killer, events, auditWritable: () => audit.writable, readOnly: options.readOnly ?? false, now }),
     events,
     audit,
@@ -127,16 +142,30 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   };
   fastify.decorate('ka', ctx);
 
+  for (const rule of leftovers) {
+    events.emit({ type: 'blackhole', connectionId: null, summary: `removed a black hole left by a crashed run: ${rule.from}:${rule.sport} → ${rule.to}:${rule.dport}`, actor: null, detail: { rule } });
+  }
+
   // Owned sockets that die by keepalive say so themselves (ETIMEDOUT).
   lab.on('closed', (entry) => {
+    if (blackholes.isOn(entry.id)) void blackholes.off(entry.id).catch((error: Error) => log(`black hole of ${entry.id} not removed: ${error.message}`));
     if (entry.closeCode === 'ETIMEDOUT' && entry.kind !== 'listener') {
       metrics.deaths.inc();
+      // The last view still holds what we predicted for it.
+      const view = store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
+      const lastRecvAt = view?.derived?.lastRecvAt ?? null;
+      const predictedDeadAt = view?.derived?.deadAt ?? null;
+      const measured = lastRecvAt !== null && entry.closedAt !== null ? (entry.closedAt - lastRecvAt) / 1000 : null;
+      const predicted = lastRecvAt !== null && predictedDeadAt !== null ? (predictedDeadAt - lastRecvAt) / 1000 : null;
       events.emit({
         type: 'died',
-        connectionId: null,
-        summary: `lab ${entry.kind} ${entry.id} died by keepalive timeout (ETIMEDOUT)`,
+        connectionId: view?.id ?? null,
+        summary:
+          `lab ${entry.kind} ${entry.id} died by keepalive timeout (ETIMEDOUT)` +
+          (measured !== null ? ` ${measured.toFixed(1)} s after the last receive` : '') +
+          (predicted !== null ? `; predicted ${predicted.toFixed(1)} s` : ''),
         actor: null,
-        detail: { labId: entry.id, inode: entry.inode, code: 'ETIMEDOUT', owned: true },
+        detail: { labId: entry.id, inode: entry.inode, code: 'ETIMEDOUT', owned: true, lastRecvAt, predictedDeadAt, diedAt: entry.closedAt, probesOut: view?.derived?.probesOut ?? null },
       });
     }
   });
@@ -211,6 +240,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await processMap.refresh();
   }
   fastify.addHook('onClose', async () => {
+    await blackholes.offAll();
     store.stop();
     processMap.stop();
     lab.closeAll();

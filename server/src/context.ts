@@ -3,6 +3,7 @@ import type { SelectedSource } from './sources/select.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { ConnectionStore } from './collector/store.js';
 import type { ForeignSettings } from './collector/foreign-settings.js';
+import type { Blackholes } from './control/blackhole.js';
 import type { Lab } from './control/lab.js';
 import type { ForeignAccess, SocketControl } from './control/socket-control.js';
 import type { EventBus } from './events.js';
@@ -25,6 +26,7 @@ export interface AppContext {
   foreignSettings: ForeignSettings;
   foreign: ForeignAccess | null;
   lab: Lab;
+  blackholes: Blackholes;
   control: SocketControl;
   events: EventBus;
   audit: AuditLog;

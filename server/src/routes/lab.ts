@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 
 import type { AppContext } from '../context.js';
 import { isLoopbackAddress, labHost } from '../control/address-policy.js';
+import { ruleFor } from '../control/blackhole.js';
 import type { LabEntry } from '../control/lab.js';
 import { ApiError, fromSystemError } from '../errors.js';
 import { validateBody } from './validate-body.js';
@@ -15,6 +16,8 @@ const OpenListenerSchema = Type.Object(
   { port: Type.Integer({ minimum: 0, maximum: 65535 }), host: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
   { additionalProperties: false },
 );
+
+const BlackholeSchema = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
 
 const LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
 
@@ -32,7 +35,40 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
 
   fastify.get('/api/lab', async () => {
     const byInode = new Map(ctx.store.snapshot().connections.map((v) => [v.inode, v.id]));
-    return { entries: ctx.lab.list().map((e) => ({ ...e, connectionId: (e.inode && byInode.get(e.inode)) || null })), labAnyAddress: ctx.labAnyAddress };
+    return {
+      entries: ctx.lab.list().map((e) => ({ ...e, connectionId: (e.inode && byInode.get(e.inode)) || null, blackholed: ctx.blackholes.isOn(e.id) })),
+      labAnyAddress: ctx.labAnyAddress,
+      canBlackhole: ctx.capabilities.netAdmin && !ctx.readOnly,
+    };
+  });
+
+  fastify.post<{ Params: { id: string } }>('/api/lab/connections/:id/blackhole', { config: LIMIT }, async (request) => {
+    mutable();
+    const body = validateBody(BlackholeSchema, request.body);
+    // A lab id (lab-3) or the connection's id in the table.
+    const byConnection = ctx.store.get(request.params.id);
+    const entry = ctx.lab.get(request.params.id) ?? (byConnection?.labId ? ctx.lab.get(byConnection.labId) : undefined);
+    if (!entry || entry.kind === 'listener') throw new ApiError('KA_ERR_NOT_FOUND', `no lab connection ${JSON.stringify(request.params.id.slice(0, 100))}`);
+    if (body.on && entry.status !== 'open') throw new ApiError('KA_ERR_SOCKET_GONE', `lab connection ${entry.id} is closed`);
+    if (!ctx.capabilities.netAdmin) throw new ApiError('KA_ERR_PERMISSION', 'black-holing a peer needs CAP_NET_ADMIN (it adds a policy-routing rule)');
+    if (!entry.local || !entry.peer) throw new ApiError('KA_ERR_CONFLICT', `lab connection ${entry.id} has no address yet`);
+    try {
+      if (body.on) await ctx.blackholes.on(entry.id, ruleFor(entry.local, entry.peer));
+      else await ctx.blackholes.off(entry.id);
+    } catch (error) {
+      throw fromSystemError(error, 'black hole');
+    }
+    ctx.events.emit(
+      {
+        type: 'blackhole',
+        connectionId: byConnection?.id ?? null,
+        summary: `lab connection ${entry.id}: peer ${entry.peer.address}:${entry.peer.port} ${body.on ? 'black-holed: its replies now vanish' : 'restored'}`,
+        actor: request.ip,
+        detail: { labId: entry.id, on: body.on },
+      },
+      true,
+    );
+    return { id: entry.id, blackholed: ctx.blackholes.isOn(entry.id) };
   });
 
   fastify.post('/api/lab/connections', { config: LIMIT }, async (request, reply) => {
