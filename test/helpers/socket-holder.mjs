@@ -1,7 +1,8 @@
 // A separate process holding one idle ESTABLISHED loopback connection (client
 // and server end both here) with keepalive set to known values on the client.
 // Prints one JSON line {pid, fd, inode, localPort, peerPort, keepalive}; then
-// one line per error on the client socket ({event: 'error', code}). Exits when
+// one line per error on the client socket ({event: 'error', code}), and its own
+// getsockopt view ({event: 'keepalive', keepalive}) for each `get` line on stdin. Exits when
 // its stdin closes, so it never outlives the test that spawned it.
 // Usage: node socket-holder.mjs [host]   (127.0.0.1 by default)
 import { once } from 'node:events';
@@ -29,5 +30,11 @@ console.log(
     keepalive: getKeepalive(client),
   }),
 );
+// `get` on stdin: the owner's own view of its keepalive settings, one JSON line.
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (text) => {
+  for (const line of text.split('\n')) {
+    if (line.trim() === 'get') console.log(JSON.stringify({ event: 'keepalive', keepalive: getKeepalive(client) }));
+  }
+});
 process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
