@@ -27,6 +27,38 @@ import type { Delta } from '../collector/store.js';
 import { detailFor } from './detail.js';
 
 
+/**
+ * Frames every unfiltered client receives alike, serialized once per
+ * collection rather than once per client (50 clients × 50k connections).
+ */
+class SharedFrames {
+  private snapshotSeq = -1;
+  private snapshotText = '';
+  private deltaSeq = -1;
+  private deltaText = '';
+
+  constructor(private readonly ctx: AppContext) {}
+
+  snapshot(): { text: string; ids: string[] } {
+    const snap = this.ctx.store.snapshot();
+    if (snap.seq !== this.snapshotSeq || this.snapshotText === '') {
+      const frame: ServerFrame = { type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections: snap.connections, totals: snap.totals };
+      this.snapshotText = JSON.stringify(frame);
+      this.snapshotSeq = snap.seq;
+    }
+    return { text: this.snapshotText, ids: snap.connections.map((v) => v.id) };
+  }
+
+  delta(delta: Delta): string {
+    if (delta.seq !== this.deltaSeq) {
+      const frame: ServerFrame = { type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added: delta.added, changed: delta.changed, removed: delta.removed, totals: delta.totals };
+      this.deltaText = JSON.stringify(frame);
+      this.deltaSeq = delta.seq;
+    }
+    return this.deltaText;
+  }
+}
+
 class StreamClient {
   private ids = new Set<string>();
   private filter: ConnectionFilter = {};
@@ -37,11 +69,12 @@ class StreamClient {
   constructor(
     private readonly socket: WebSocket,
     private readonly ctx: AppContext,
+    private readonly shared: SharedFrames,
   ) {}
 
-  private send(frame: ServerFrame): void {
+  private send(frame: ServerFrame | string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(JSON.stringify(frame));
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
   sendError(code: string, message: string): void {
@@ -54,8 +87,15 @@ class StreamClient {
       this.stale = true;
       return;
     }
+    this.stale = false;
+    if (isEmptyFilter(this.filter)) {
+      const { text, ids } = this.shared.snapshot();
+      this.ids = new Set(ids);
+      this.send(text);
+      return;
+    }
     const snap = this.ctx.store.snapshot();
-    const connections = isEmptyFilter(this.filter) ? snap.connections : snap.connections.filter((v) => matchesFilter(v, this.filter));
+    const connections = snap.connections.filter((v) => matchesFilter(v, this.filter));
     this.ids = new Set(connections.map((v) => v.id));
     this.stale = false;
     this.send({ type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections, totals: snap.totals });
@@ -68,6 +108,12 @@ class StreamClient {
       this.stale = true;
       // Drained to a sixteenth: what it missed is replaced by the newest state, not replayed.
       if (this.socket.bufferedAmount <= high / 16) this.snapshot();
+      return;
+    }
+    if (isEmptyFilter(this.filter)) {
+      for (const view of delta.added) this.ids.add(view.id);
+      for (const id of delta.removed) this.ids.delete(id);
+      this.send(this.shared.delta(delta));
       return;
     }
     const added = [];
@@ -158,6 +204,7 @@ class StreamClient {
 
 export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
   const clients = new Set<StreamClient>();
+  const shared = new SharedFrames(ctx);
   const offDelta = (delta: Delta): void => {
     for (const client of clients) client.onDelta(delta);
   };
@@ -171,7 +218,7 @@ export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): P
   });
 
   fastify.get('/api/stream', { websocket: true }, (socket) => {
-    const client = new StreamClient(socket, ctx);
+    const client = new StreamClient(socket, ctx, shared);
     clients.add(client);
     ctx.metrics.wsClients.set(clients.size);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
