@@ -115,8 +115,17 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     return [];
   });
   const metrics = new Metrics();
-  const store = new ConnectionStore({ source: selected.source, processMap, lab, foreign: foreignSettings, events, now, ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}) });
   const capabilities = detectCapabilities(nativeLoaded());
+  const store = new ConnectionStore({
+    source: selected.source,
+    processMap,
+    lab,
+    foreign: foreignSettings,
+    events,
+    now,
+    capabilities,
+    ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
+  });
   const ctx: AppContext = {
     token: options.token ?? generateToken(),
     readOnly: options.readOnly ?? false,

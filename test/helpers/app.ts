@@ -20,7 +20,11 @@ export function tempDir(t: TestContext, prefix = 'ka-test-'): string {
 
 export async function buildApp(t: TestContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const fastify = Fastify({ bodyLimit: 64 * 1024 });
-  t.after(() => fastify.close());
+  t.after(() => {
+    // Terminated on the server side too: ws would otherwise wait out its close timer (~30 s).
+    for (const client of fastify.websocketServer?.clients ?? []) client.terminate();
+    return fastify.close();
+  });
   await fastify.register(app, {
     token: TOKEN,
     source: 'netlink',

@@ -2,11 +2,18 @@
  * The durable audit log: one JSON object per line, appended and fsynced
  * before the API answers. It survives restarts (sequence numbers continue);
  * if it cannot be written the server refuses changes rather than make them unaudited.
+ *
+ * The server runs as root, so the path is checked before anything is
+ * appended: a mistyped or malicious `--audit-log /etc/passwd` must not grow a
+ * system file. Accepted: a path that does not exist yet (created 0600), or an
+ * existing regular file that is empty or whose first line is one of our
+ * events. Refused: a symbolic link as the last component (never followed:
+ * O_NOFOLLOW), anything not a regular file, and any other existing file.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import type { DashboardEvent } from '@keepalive-dashboard/shared';
+import { EVENT_TYPES, type DashboardEvent } from '@keepalive-dashboard/shared';
 
 export interface AuditStatus {
   path: string;
@@ -24,8 +31,16 @@ export class AuditLog {
     this.path = resolve(path);
     try {
       mkdirSync(dirname(this.path), { recursive: true });
-      this.lastSeq = this.readAll().reduce((max, e) => Math.max(max, e.seq), 0);
-      this.fd = openSync(this.path, 'a', 0o600);
+      const existing = checkAuditPath(this.path);
+      // O_NOFOLLOW: a symlink swapped in after the check is refused too (ELOOP).
+      const fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      const opened = fstatSync(fd);
+      if (!opened.isFile() || (existing && (opened.dev !== existing.dev || opened.ino !== existing.ino))) {
+        closeSync(fd);
+        throw refusal('EEXIST', `${this.path} changed while it was being opened: refusing it`);
+      }
+      this.fd = fd;
+      this.lastSeq = this.readAll().reduce((max, e) => Math.max(max, typeof e.seq === 'number' ? e.seq : 0), 0);
     } catch (error) {
       this.error = `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
     }
@@ -93,4 +108,59 @@ export class AuditLog {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+function refusal(code: string, message: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(message), { code });
+}
+
+/** True when `line` is one JSON event as EventBus writes them. */
+function isOurEvent(line: string): boolean {
+  try {
+    const value = JSON.parse(line) as Record<string, unknown> | null;
+    return (
+      typeof value === 'object' && value !== null && !Array.isArray(value) &&
+      typeof value.seq === 'number' && typeof value.at === 'number' &&
+      typeof value.type === 'string' && (EVENT_TYPES as readonly string[]).includes(value.type) &&
+      typeof value.summary === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Throws (with an errno-like `code`) unless `path` is safe to append to;
+ * returns the existing file's identity, or null when it does not exist yet.
+ */
+function checkAuditPath(path: string): { dev: number; ino: number } | null {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  if (stat.isSymbolicLink()) throw refusal('ELOOP', `${path} is a symbolic link: the audit log is never written through one (give the real path)`);
+  if (stat.isDirectory()) throw refusal('EISDIR', `${path} is a directory, not an audit log file`);
+  if (!stat.isFile()) throw refusal('EINVAL', `${path} is not a regular file (a device, socket or FIFO): refusing to use it as the audit log`);
+  if (stat.size === 0) return { dev: stat.dev, ino: stat.ino };
+  // Only the head is read: a huge unrelated file is refused without loading it.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let head: string;
+  try {
+    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, stat.size));
+    head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const newline = head.indexOf('\n');
+  // No complete line: the first write of an earlier run was torn by a crash, if it looks like one of ours.
+  const ours = newline >= 0 ? isOurEvent(head.slice(0, newline)) : /^\{"type":"[a-z]+",/.test(head) && head.length < HEAD_BYTES;
+  if (!ours) {
+    throw refusal('EEXIST', `${path} exists and is not a keepalive-dashboard audit log (its first line is not one of our JSON events): refusing to append to it; give a new path or an existing audit.jsonl`);
+  }
+  return { dev: stat.dev, ino: stat.ino };
 }

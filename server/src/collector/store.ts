@@ -12,12 +12,14 @@ import {
   type AdvisoryOptions,
   type Connection,
   type ConnectionView,
+  type Capabilities,
   type Totals,
 } from '@keepalive-dashboard/shared';
 
 import type { Lab } from '../control/lab.js';
 import type { EventBus } from '../events.js';
 import type { ProcessMap } from '../processes/process-map.js';
+import { hiddenForeignSocket } from '../security/foreign-permission.js';
 import type { Source } from '../sources/types.js';
 import { viewChanged } from './diff.js';
 import type { ForeignSettings } from './foreign-settings.js';
@@ -52,6 +54,8 @@ export interface StoreOptions {
   events: EventBus;
   now?: () => number;
   advisoryOptions?: AdvisoryOptions;
+  /** What this process may do: a foreign socket whose holders are hidden is then "not permitted", not "unknown". */
+  capabilities?: Capabilities;
   /** More than this many appear/close in one tick: one summary event instead of one each. */
   eventBurstLimit?: number;
 }
@@ -128,10 +132,14 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
         }
       }
     }
-    const entry = this.options.foreign.lookup(connection.inode, this.options.processMap.get(connection.inode), now);
+    const holders = this.options.processMap.get(connection.inode);
+    const entry = this.options.foreign.lookup(connection.inode, holders, now);
     if (entry?.settings) return { settings: entry.settings, origin: 'foreign', error: null };
     const origin = connection.timer.kind === 'keepalive' ? 'inferred' : 'unknown';
-    return { settings: null, origin, error: entry?.error ?? null };
+    const caps = this.options.capabilities;
+    const hidden =
+      holders.length === 0 && caps ? hiddenForeignSocket({ ownership: 'foreign', uid: connection.uid, inode: connection.inode } as ConnectionView, caps) : null;
+    return { settings: null, origin, error: entry?.error ?? hidden };
   }
 
   private async collectOnce(): Promise<Delta> {

@@ -5,6 +5,7 @@ import { ConnectionFilterSchema, matchesFilter, type ConnectionFilter, type Conn
 
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { hiddenForeignSocket } from '../security/foreign-permission.js';
 import { detailFor } from '../stream/detail.js';
 
 const MUTATION_LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
@@ -46,6 +47,20 @@ export function findView(ctx: AppContext, id: string): ConnectionView {
   return view;
 }
 
+/**
+ * "No process holds it" is a lie when we may not look: without CAP_SYS_PTRACE
+ * another user's holders are invisible. If the socket is still in the
+ * kernel's table, say what is missing (403) instead of "gone" (404).
+ */
+async function explainGone(ctx: AppContext, view: ConnectionView, error: unknown): Promise<unknown> {
+  if (!(error instanceof ApiError) || error.code !== 'KA_ERR_SOCKET_GONE') return error;
+  const hidden = hiddenForeignSocket(view, ctx.capabilities);
+  if (!hidden) return error;
+  await ctx.store.collectFresh().catch(() => {});
+  if (!ctx.store.get(view.id)) return error;
+  return new ApiError('KA_ERR_PERMISSION', hidden.message);
+}
+
 export async function connectionRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
   fastify.get('/api/connections', async (request) => {
     const query = request.query as Record<string, unknown>;
@@ -64,7 +79,12 @@ export async function connectionRoutes(fastify: FastifyInstance, ctx: AppContext
 
   fastify.patch<{ Params: { id: string } }>('/api/connections/:id/keepalive', { config: MUTATION_LIMIT }, async (request) => {
     const view = findView(ctx, request.params.id);
-    const result = await ctx.control.retune(view, request.body, request.ip);
+    let result;
+    try {
+      result = await ctx.control.retune(view, request.body, request.ip);
+    } catch (error) {
+      throw await explainGone(ctx, view, error);
+    }
     // Collect at once so the stream shows the new countdown without waiting a tick.
     void ctx.store.collectFresh().catch(() => {});
     return result;

@@ -26,9 +26,13 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
     if (!ctx.audit.writable) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
   };
-  /** The entry plus the id its socket has in the connection table, once collected. */
+  /**
+   * The entry plus the id its socket has in the connection table, once collected.
+   * The socket is open and audited by now: a failing collection (the source
+   * broke mid-run) leaves the id null rather than turn that success into a 500.
+   */
   const withConnectionId = async (entry: LabEntry): Promise<LabEntry & { connectionId: string | null }> => {
-    await ctx.store.collectFresh();
+    await ctx.store.collectFresh().catch(() => {});
     const view = ctx.store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
     return { ...entry, connectionId: view?.id ?? null };
   };

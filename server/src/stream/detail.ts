@@ -6,6 +6,7 @@ import { getTcpInfo } from '@keepalive-dashboard/native';
 import type { ConnectionView, ErrorBody } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
+import { hiddenForeignSocket } from '../security/foreign-permission.js';
 
 export interface Detail {
   connection: ConnectionView | null;
@@ -30,6 +31,8 @@ export async function detailFor(ctx: AppContext, view: ConnectionView, refreshHo
     }
   }
   const holders = refreshHolders ? await ctx.processMap.refreshFor(view.inode) : ctx.processMap.get(view.inode);
+  // No holder in sight may only mean we are not allowed to look.
+  const hidden = holders.length === 0 ? hiddenForeignSocket(view, ctx.capabilities) : null;
   let connection = view;
   if (refreshHolders) {
     const entry = ctx.foreignSettings.read(view.inode, holders, ctx.now());
@@ -38,9 +41,10 @@ export async function detailFor(ctx: AppContext, view: ConnectionView, refreshHo
       holders: [...holders],
       keepalive: entry.settings ?? view.keepalive,
       keepaliveOrigin: entry.settings ? 'foreign' : view.keepaliveOrigin,
-      keepaliveError: entry.error,
+      keepaliveError: hidden ?? entry.error,
     };
   }
+  if (hidden) return { connection, tcpInfo: null, error: hidden };
   if (!ctx.foreign) return { connection, tcpInfo: null, error: { code: 'ENOTSUP', message: 'the native addon is not loaded' } };
   let lastError: ErrorBody = { code: 'ENOENT', message: 'no process holds this socket' };
   for (const holder of holders) {
