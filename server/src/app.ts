@@ -32,6 +32,7 @@ import { connectionRoutes } from './routes/connections.js';
 import { hostRoutes } from './routes/host.js';
 import { labRoutes } from './routes/lab.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { parseRoutes } from './routes/parse.js';
 import { uiRoutes } from './routes/ui.js';
 import { FailedAuthLimiter, generateToken, makeAuthCheck, originAllowed } from './security/auth.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
@@ -239,6 +240,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await labRoutes(api, ctx);
     await streamRoutes(api, ctx);
     await metricsRoutes(api, ctx);
+    await parseRoutes(api);
   });
   await uiRoutes(fastify, ctx, options.webRoot);
 

@@ -65,7 +65,7 @@ function parseCommandLine(argv: string[]): { help: true } | { help: false; forma
   return { help: false, format, userHz, file: positionals[0] ?? '' };
 }
 
-function parseText(format: Format, text: string, userHz: number): ParseResult {
+export function parseText(format: Format, text: string, userHz: number): ParseResult {
   if (format === 'ss') return parseSs(text);
   if (format === 'netstat') return parseNetstat(text);
   return parseProcNetTcp(text, procFamilyOf(text) ?? 4, userHz);

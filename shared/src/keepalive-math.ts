@@ -94,18 +94,42 @@ export interface KeepalivePrediction {
   probesBeforeDeath: number;
 }
 
-/** Everything above at once, as absolute times so a view can count down without new data. */
-export function predictKeepalive(settings: KeepaliveSettings, tcp: KeepaliveTcpState, nowMs: number): KeepalivePrediction {
+/**
+ * The firing at which the kernel aborts, counted from the next firing
+ * (`nextFiringAt`, absolute) when `probesOut` probes are already out:
+ * firing j happens at nextFiringAt + j·interval with probesOut + j probes out.
+ */
+export function deathFromNextFiring(settings: KeepaliveTiming, probesOut: number, nextFiringAt: number, lastRecvAt: number): number {
+  const intervalMs = settings.intervalSec * 1000;
+  if (settings.userTimeoutMs <= 0) return nextFiringAt + Math.max(0, settings.count - probesOut) * intervalMs;
+  // First j with at least one probe out and the silence at or past the user timeout.
+  const byTimeout = Math.ceil((settings.userTimeoutMs - (nextFiringAt - lastRecvAt)) / intervalMs);
+  const j = Math.max(0, 1 - probesOut, byTimeout);
+  return nextFiringAt + j * intervalMs;
+}
+
+/**
+ * Everything above at once, as absolute times so a view can count down
+ * without new data. `kernelTimerAt` is the kernel's keepalive timer (absolute,
+ * when it is the pending timer): a probe only goes out when it fires, so the
+ * next probe is the later of the arithmetic and the timer — it is later when
+ * keepalive was just switched on (a full idle from that moment) — and while
+ * probing the timer is the next probe exactly.
+ */
+export function predictKeepalive(settings: KeepaliveSettings, tcp: KeepaliveTcpState, nowMs: number, kernelTimerAt: number | null = null): KeepalivePrediction {
   const lastRecvAt = nowMs - idleElapsedMs(tcp);
   const base = { lastRecvAt, probesOut: tcp.probes, probesBeforeDeath: probesBeforeDeath(settings) };
   if (!settings.enabled) return { phase: 'off', nextProbeAt: null, deadAt: null, ...base };
   if (keepaliveSuspended(tcp)) return { phase: 'suspended', nextProbeAt: null, deadAt: null, ...base };
-  const next = timeToNextProbeMs(settings, tcp) ?? 0;
-  const dead = timeToDeathMs(settings, tcp) ?? 0;
+  const formulaNext = nowMs + (timeToNextProbeMs(settings, tcp) ?? 0);
+  let nextProbeAt = formulaNext;
+  if (kernelTimerAt !== null) nextProbeAt = tcp.probes > 0 ? kernelTimerAt : Math.max(formulaNext, kernelTimerAt);
+  const deadAt = Math.max(nowMs, deathFromNextFiring(settings, tcp.probes, nextProbeAt, lastRecvAt));
   return {
     phase: tcp.probes > 0 ? 'probing' : 'idle',
-    nextProbeAt: nowMs + next,
-    deadAt: nowMs + dead,
+    nextProbeAt,
+    deadAt,
     ...base,
+    probesBeforeDeath: settings.userTimeoutMs > 0 ? tcp.probes + Math.round((deadAt - nextProbeAt) / (settings.intervalSec * 1000)) : settings.count,
   };
 }

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 
 import type { Page } from 'playwright-core';
 
-import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, TOKEN } from './harness.js';
+import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, TOKEN, until } from './harness.js';
 
 interface LabEntry {
   id: string;
@@ -29,9 +29,11 @@ function parseCountdown(text: string): number {
   return parts.reduce((acc, n) => acc * 60 + n, 0);
 }
 
-/** The keepalive timer ss -tno prints for the socket bound to `localPort`, in seconds; null when there is none. */
-function ssKeepaliveSeconds(localPort: number): number | null {
-  const out = execFileSync('ss', ['-tnoH', 'state', 'established', 'sport', `= :${localPort}`], { encoding: 'utf8' });
+/** The keepalive timer ss -tno prints for 127.0.0.1:localPort → 127.0.0.1:peerPort, in seconds; null when there is none. */
+function ssKeepaliveSeconds(localPort: number, peerPort: number): number | null {
+  // The whole 4-tuple: on a busy host another connection may share the ephemeral port.
+  const out = execFileSync('ss', ['-tnoH', 'state', 'established', 'src', `127.0.0.1:${localPort}`, 'dst', `127.0.0.1:${peerPort}`], { encoding: 'utf8' });
+  if (out.trim().split('\n').length !== 1) throw new Error(`ss matched not exactly one socket:\n${out}`);
   const m = /timer:\(keepalive,(?:(\d+)min)?(?:([\d.]+)sec)?(?:([\d.]+)ms)?,(\d+)\)/.exec(out);
   if (!m) return null;
   return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0) + Number(m[3] ?? 0) / 1000;
@@ -91,11 +93,7 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   assert.match((await beforeAfter.textContent()) ?? '', /idle \(s\)7200600/);
 
   // The stream brings the new settings to the row and the panel.
-  await page.waitForFunction(
-    ([rowId]) => document.querySelector(`tr[data-id="${rowId}"] td:nth-child(6)`)?.textContent === '600',
-    [id],
-    { timeout: 10_000 },
-  );
+  await until('the row to show idle 600', async () => (await rowCell(page, id, 5)) === '600');
   assert.equal(await rowCell(page, id, 4), 'on');
   assert.equal(await rowCell(page, id, 6), '30');
   assert.equal(await rowCell(page, id, 7), '4');
@@ -113,7 +111,7 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   // The kernel agrees. Switching keepalive on arms a full idle from now, so
   // ss shows about 600 s; the truthful countdown runs from the last receive,
   // so it is shorter by the time the connection has been quiet.
-  const ssSeconds = ssKeepaliveSeconds(localPort);
+  const ssSeconds = ssKeepaliveSeconds(localPort, peerPort);
   assert.ok(ssSeconds !== null, 'ss -tno shows a keepalive timer');
   const kernelSeconds = parseCountdown(((await detail.getByTestId('kernel-timer').textContent()) ?? '').replace(/^keepalive /, ''));
   assert.ok(Math.abs(ssSeconds - kernelSeconds) < 3, `ss says ${ssSeconds} s, the page's kernel timer ${kernelSeconds} s`);
@@ -131,9 +129,9 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
 
   // Undo puts the socket back: keepalive off, no timer in ss.
   await detail.getByRole('button', { name: 'Undo last change' }).click();
-  await page.waitForFunction(([rowId]) => document.querySelector(`tr[data-id="${rowId}"] td:nth-child(5)`)?.textContent === 'off', [id], { timeout: 10_000 });
+  await until('the row to show keepalive off', async () => (await rowCell(page, id, 4)) === 'off');
   assert.equal(await rowCell(page, id, 5), '7200');
-  assert.equal(ssKeepaliveSeconds(localPort), null, 'ss shows no keepalive timer after Undo');
+  assert.equal(ssKeepaliveSeconds(localPort, peerPort), null, 'ss shows no keepalive timer after Undo');
 
   // Keyboard: Esc closes the panel, arrows and Enter open a row again.
   await page.keyboard.press('Escape');

@@ -115,3 +115,16 @@ test('filters: bad values are 400 naming the filter', async (t) => {
     assert.match((res.json() as { message: string }).message, message);
   }
 });
+
+test('POST /api/parse reads a capture with the sources’ parsers, also when read-only', async (t) => {
+  const fastify = await buildApp(t, { readOnly: true });
+  const text = 'State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 127.0.0.1:22 127.0.0.1:5555 timer:(keepalive,1min59sec,0) ino:123 sk:1a <->\nnonsense\n';
+  const res = await fastify.inject({ method: 'POST', url: '/api/parse', headers: AUTH, payload: { format: 'ss', text } });
+  assert.equal(res.statusCode, 200, res.body);
+  const body = res.json() as { connections: { id: string; timer: { remainingMs: number } }[]; issues: { line: number }[] };
+  assert.equal(body.connections[0]?.id, '000000000000001a');
+  assert.equal(body.connections[0]?.timer.remainingMs, 119_000);
+  assert.deepEqual(body.issues.map((i) => i.line), [3]);
+  const bad = await fastify.inject({ method: 'POST', url: '/api/parse', headers: AUTH, payload: { format: 'pcap', text } });
+  assert.equal(bad.statusCode, 400);
+});

@@ -43,7 +43,8 @@ export function derive(connection: Connection, settings: KeepaliveSettings | nul
     // tcp_info's probes; the keepalive timer's count is the same icsk_probes_out.
     probes: info.probes ?? (connection.timer.kind === 'keepalive' ? connection.timer.count : 0),
   };
-  const p = predictKeepalive(settings, tcp, now);
+  const kernelTimerAt = connection.timer.kind === 'keepalive' ? now + connection.timer.remainingMs : null;
+  const p = predictKeepalive(settings, tcp, now, kernelTimerAt);
   return {
     phase: p.phase,
     nextProbeAt: p.nextProbeAt,

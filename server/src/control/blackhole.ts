@@ -144,7 +144,7 @@ export class Blackholes {
 
   private async doRecover(isAlive: (pid: number) => boolean): Promise<BlackholeRule[]> {
     const removed: BlackholeRule[] = [];
-    let files: string[] = [];
+    let files: string[];
     try {
       files = readdirSync(this.stateDir).filter((f) => /^blackholes-\d+\.json$/.test(f));
     } catch {

@@ -18,6 +18,7 @@ import {
   matchesFilter,
   type ClientFrame,
   type ConnectionFilter,
+  type ConnectionView,
   type DashboardEvent,
   type ServerFrame,
 } from '@keepalive-dashboard/shared';
@@ -59,10 +60,18 @@ class SharedFrames {
   }
 }
 
+/** What a client that fell behind missed, folded into one delta: newest state per id. */
+interface Pending {
+  upserts: Map<string, ConnectionView>;
+  removed: Set<string>;
+}
+
 class StreamClient {
   private ids = new Set<string>();
   private filter: ConnectionFilter = {};
-  private stale = false;
+  /** A snapshot was asked for (or the pending delta grew past one) while the client was behind. */
+  private snapshotWanted = false;
+  private pending: Pending | null = null;
   private selectTimer: NodeJS.Timeout | null = null;
   private selectedId: string | null = null;
 
@@ -77,17 +86,26 @@ class StreamClient {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
+  /** Unsent data past the high-water mark: nothing more is queued for this client. */
+  private behind(): boolean {
+    return this.socket.bufferedAmount > this.ctx.streamHighWaterBytes;
+  }
+
+  get isBehind(): boolean {
+    return this.snapshotWanted || this.pending !== null;
+  }
+
   sendError(code: string, message: string): void {
     this.send({ type: 'error', serverTime: this.ctx.now(), code, message });
   }
 
   snapshot(): void {
-    if (this.socket.bufferedAmount > this.ctx.streamHighWaterBytes) {
-      // Behind already: the next tick after it drains sends the snapshot instead.
-      this.stale = true;
+    this.pending = null;
+    if (this.behind()) {
+      this.snapshotWanted = true;
       return;
     }
-    this.stale = false;
+    this.snapshotWanted = false;
     if (isEmptyFilter(this.filter)) {
       const { text, ids } = this.shared.snapshot();
       this.ids = new Set(ids);
@@ -97,17 +115,20 @@ class StreamClient {
     const snap = this.ctx.store.snapshot();
     const connections = snap.connections.filter((v) => matchesFilter(v, this.filter));
     this.ids = new Set(connections.map((v) => v.id));
-    this.stale = false;
     this.send({ type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections, totals: snap.totals });
   }
 
   onDelta(delta: Delta): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    const high = this.ctx.streamHighWaterBytes;
-    if (this.stale || this.socket.bufferedAmount > high) {
-      this.stale = true;
-      // Drained to a sixteenth: what it missed is replaced by the newest state, not replayed.
-      if (this.socket.bufferedAmount <= high / 16) this.snapshot();
+    if (this.snapshotWanted) {
+      if (!this.behind()) this.snapshot();
+      return;
+    }
+    // Behind (a big snapshot still draining, or a slow reader): fold the delta
+    // in and send the fold once it drains — the newest state, never a backlog.
+    if (this.pending || this.behind()) {
+      this.fold(delta);
+      if (!this.behind() && this.pending) this.flush(delta);
       return;
     }
     if (isEmptyFilter(this.filter)) {
@@ -137,8 +158,48 @@ class StreamClient {
     this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals });
   }
 
+  private fold(delta: Delta): void {
+    const pending = (this.pending ??= { upserts: new Map(), removed: new Set() });
+    const all = isEmptyFilter(this.filter);
+    for (const view of [...delta.added, ...delta.changed]) {
+      if (all || matchesFilter(view, this.filter)) {
+        pending.upserts.set(view.id, view);
+        pending.removed.delete(view.id);
+      } else {
+        pending.upserts.delete(view.id);
+        pending.removed.add(view.id);
+      }
+    }
+    for (const id of delta.removed) {
+      pending.upserts.delete(id);
+      pending.removed.add(id);
+    }
+    // A fold as big as the table is no cheaper than a snapshot: send that instead.
+    if (pending.upserts.size + pending.removed.size > Math.max(1000, this.ids.size)) {
+      this.pending = null;
+      this.snapshotWanted = true;
+    }
+  }
+
+  private flush(delta: Delta): void {
+    const pending = this.pending as Pending;
+    this.pending = null;
+    const added: ConnectionView[] = [];
+    const changed: ConnectionView[] = [];
+    const removed: string[] = [];
+    for (const view of pending.upserts.values()) {
+      if (this.ids.has(view.id)) changed.push(view);
+      else {
+        added.push(view);
+        this.ids.add(view.id);
+      }
+    }
+    for (const id of pending.removed) if (this.ids.delete(id)) removed.push(id);
+    this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals });
+  }
+
   onEvent(event: DashboardEvent): void {
-    if (this.stale) return;
+    if (this.isBehind || this.behind()) return;
     this.send({ type: 'event', serverTime: this.ctx.now(), event });
   }
 

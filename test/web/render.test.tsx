@@ -1,0 +1,89 @@
+// @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
+/** Views rendered to HTML on the server side of React: names, labels, and text that stays text. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ReactNode } from 'react';
+import { renderToString } from 'react-dom/server';
+
+import { DashboardModel } from '../../web/src/model/dashboard.js';
+import { ApiClient } from '../../web/src/transport/api.js';
+import { Row } from '../../web/src/view/ConnectionTable.js';
+import { EnvContext } from '../../web/src/view/context.js';
+import { DetailPanel } from '../../web/src/view/DetailPanel.js';
+import { FrameClock } from '../../web/src/view/frame-clock.js';
+import { RetuneForm } from '../../web/src/view/RetuneForm.js';
+import { kaView, snapshot } from './views.js';
+
+const EVIL = '<img src=x onerror=alert(1)>';
+
+function setup() {
+  const model = new DashboardModel({
+    api: new ApiClient(async () => ({ ok: true, status: 200, text: async () => '{}' })),
+    stream: { start: () => {}, stop: () => {}, send: () => {} },
+    localNow: () => 1_000_000,
+    setTimer: () => 0,
+    clearTimer: () => {},
+  });
+  const frames = new FrameClock(model.now, { request: () => 0, cancel: () => {} });
+  const render = (node: ReactNode): string => renderToString(<EnvContext.Provider value={{ model, frames }}>{node}</EnvContext.Provider>);
+  return { model, render };
+}
+
+test('a process named like HTML is shown as text, never as markup', () => {
+  const { model, render } = setup();
+  const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'evil', holders: [{ pid: 66, fd: 7, comm: EVIL }] });
+  const row = render(
+    <table>
+      <tbody>
+        <Row view={v} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
+      </tbody>
+    </table>,
+  );
+  assert.ok(!row.includes('<img'), row);
+  assert.ok(row.includes('&lt;img src=x onerror=alert(1)&gt; (66)'));
+  model.onFrame(snapshot([v], 1_000_000));
+  model.select('evil');
+  const detail = render(<DetailPanel />);
+  assert.ok(!detail.includes('<img'));
+  assert.ok(detail.includes('&lt;img src=x onerror=alert(1)&gt;'));
+});
+
+test('rows are table rows with the live columns filled', () => {
+  const { render } = setup();
+  const v = kaView(1_000_000, 85_000, 2); // probe 3 was due at 80 s
+  const html = render(
+    <table>
+      <tbody>
+        <Row view={v} index={4} selected cursor={false} focusable={false} urgencyClass="row-probing" onOpen={() => {}} />
+      </tbody>
+    </table>,
+  );
+  assert.match(html, /<tr class="row row-probing row-selected state-established"[^>]*aria-rowindex="6"[^>]*aria-current="true"/);
+  assert.match(html, /<td class="num c-next"><span>0\.0 s<\/span><\/td>/, 'overdue probe reads 0');
+  assert.match(html, />2 \/ 6</);
+  assert.match(html, /<td class="num c-dead"><span>35 s<\/span>/);
+  assert.match(html, />0\.25 ms</);
+});
+
+test('the retune form carries its accessible names', () => {
+  const { model, render } = setup();
+  model.onFrame(snapshot([kaView(1_000_000, 0, 0, undefined, { id: 'k' })], 1_000_000));
+  model.select('k');
+  const html = render(<RetuneForm disabledReason={null} />);
+  for (const [id, label] of [
+    ['retune-idleSec', 'Idle (s)'],
+    ['retune-intervalSec', 'Interval (s)'],
+    ['retune-count', 'Count'],
+    ['retune-userTimeoutMs', 'User timeout (ms)'],
+  ]) {
+    assert.ok(html.includes(`<label for="${id}">${label}</label>`), label);
+    assert.ok(html.includes(`id="${id}"`), id);
+  }
+  assert.match(html, /<label class="check"><input type="checkbox"[^>]*\/>Keepalive enabled<\/label>/);
+  assert.match(html, /<button type="submit" class="primary" disabled="">Apply<\/button>/, 'nothing changed yet: Apply is disabled');
+  assert.match(html, /a dead peer will be detected in 120 s/);
+  model.setRetuneField('count', '500');
+  const invalid = render(<RetuneForm disabledReason={null} />);
+  assert.match(invalid, /aria-invalid="true"/);
+  assert.match(invalid, /count must be 1–127, got 500/);
+});

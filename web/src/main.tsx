@@ -1,0 +1,51 @@
+// @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
+/**
+ * Entry: keeps the token out of the address bar (the server already put it in
+ * an HttpOnly cookie when this page was requested), wires the transport and
+ * the model, and renders the views.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { DashboardModel } from './model/dashboard.js';
+import { ApiClient } from './transport/api.js';
+import { StreamTransport } from './transport/stream-transport.js';
+import { App } from './view/App.js';
+import { EnvContext } from './view/context.js';
+import { FrameClock } from './view/frame-clock.js';
+import './styles.css';
+
+function dropTokenFromUrl(): void {
+  const url = new URL(window.location.href);
+  if (!url.searchParams.has('token')) return;
+  url.searchParams.delete('token');
+  window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+}
+
+dropTokenFromUrl();
+
+const api = new ApiClient((input, init) => window.fetch(input, init));
+let model: DashboardModel | null = null;
+const stream = new StreamTransport({
+  url: `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api/stream`,
+  createSocket: (url) => new WebSocket(url),
+  onFrame: (frame) => model?.onFrame(frame),
+  onStatus: (status) => model?.onLinkStatus(status),
+  onOpen: () => model?.onStreamOpen(),
+});
+model = new DashboardModel({ api, stream });
+const frames = new FrameClock(model.now, {
+  request: (callback) => window.requestAnimationFrame(callback),
+  cancel: (handle) => window.cancelAnimationFrame(handle),
+});
+model.start();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('#root missing from index.html');
+createRoot(root).render(
+  <StrictMode>
+    <EnvContext.Provider value={{ model, frames }}>
+      <App />
+    </EnvContext.Provider>
+  </StrictMode>,
+);

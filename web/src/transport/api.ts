@@ -1,0 +1,183 @@
+/**
+ * REST calls. The token travels in the HttpOnly cookie the server set when the
+ * page was opened with ?token=…, so requests carry no credentials of their own.
+ * Every failure becomes an ApiError with the server's {code, message} as sent.
+ */
+import type {
+  Connection,
+  ConnectionView,
+  DashboardEvent,
+  ErrorBody,
+  Health,
+  KeepalivePatch,
+  PatchResult,
+  Sysctl,
+  SysctlPatch,
+} from '@keepalive-dashboard/shared';
+
+/** The members of fetch's Response used here. */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  text(): Promise<string>;
+}
+
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers?: Record<string, string>; body?: string; credentials?: 'same-origin' },
+) => Promise<ResponseLike>;
+
+export class ApiError extends Error implements ErrorBody {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function asErrorBody(error: unknown): ErrorBody {
+  if (error instanceof ApiError) return error.toBody();
+  const code = (error as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'string' ? code : 'KA_ERR_CLIENT', message: error instanceof Error ? error.message : String(error) };
+}
+
+export interface SysctlView extends Sysctl {
+  bounds: Record<keyof Sysctl, { min: number; max: number; unit: string; label: string }>;
+  writable: boolean;
+}
+
+export interface LabEntry {
+  id: string;
+  kind: 'outbound' | 'accepted' | 'listener';
+  inode: number;
+  local: { address: string; port: number } | null;
+  peer: { address: string; port: number } | null;
+  createdAt: number;
+  status: 'open' | 'closed';
+  closeCode: string | null;
+  closedAt: number | null;
+  listenerId: string | null;
+  connectionId: string | null;
+  /** The peer's replies are dropped (servers that support black holes). */
+  blackholed?: boolean;
+}
+
+export interface LabList {
+  entries: LabEntry[];
+  labAnyAddress: boolean;
+  /** Present on servers that can black-hole lab peers. */
+  canBlackhole?: boolean;
+}
+
+export interface EventPage {
+  events: DashboardEvent[];
+  next: number | null;
+}
+
+export interface ConnectionDetail {
+  serverTime: number;
+  connection: ConnectionView;
+  tcpInfo: Record<string, number | boolean | string> | null;
+  error: ErrorBody | null;
+}
+
+export type CaptureFormat = 'ss' | 'netstat' | 'proc';
+
+export interface CaptureParseResult {
+  connections: Connection[];
+  issues: { line: number; message: string; text?: string }[];
+}
+
+export class ApiClient {
+  constructor(
+    private readonly fetchFn: FetchLike,
+    private readonly base = '',
+  ) {}
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: ResponseLike;
+    try {
+      response = await this.fetchFn(`${this.base}${path}`, {
+        method,
+        credentials: 'same-origin',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new ApiError('KA_ERR_NETWORK', `cannot reach the server: ${(error as Error).message}`, 0);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    if (!response.ok) {
+      const err = parsed as Partial<ErrorBody> | null;
+      if (err && typeof err.code === 'string' && typeof err.message === 'string') throw new ApiError(err.code, err.message, response.status);
+      throw new ApiError(`HTTP_${response.status}`, text.slice(0, 200) || `HTTP ${response.status}`, response.status);
+    }
+    return parsed as T;
+  }
+
+  health(): Promise<Health> {
+    return this.call('GET', '/api/health');
+  }
+
+  connection(id: string): Promise<ConnectionDetail> {
+    return this.call('GET', `/api/connections/${encodeURIComponent(id)}`);
+  }
+
+  retune(id: string, patch: KeepalivePatch): Promise<PatchResult> {
+    return this.call('PATCH', `/api/connections/${encodeURIComponent(id)}/keepalive`, patch);
+  }
+
+  kill(id: string): Promise<{ killed: string }> {
+    return this.call('DELETE', `/api/connections/${encodeURIComponent(id)}`);
+  }
+
+  sysctl(): Promise<SysctlView> {
+    return this.call('GET', '/api/sysctl');
+  }
+
+  setSysctl(patch: SysctlPatch): Promise<{ before: Sysctl; after: Sysctl }> {
+    return this.call('PUT', '/api/sysctl', patch);
+  }
+
+  lab(): Promise<LabList> {
+    return this.call('GET', '/api/lab');
+  }
+
+  openLabConnection(host: string, port: number): Promise<LabEntry> {
+    return this.call('POST', '/api/lab/connections', { host, port });
+  }
+
+  openLabListener(port: number, host?: string): Promise<LabEntry> {
+    return this.call('POST', '/api/lab/listeners', host ? { port, host } : { port });
+  }
+
+  closeLab(id: string): Promise<LabEntry> {
+    return this.call('DELETE', `/api/lab/${encodeURIComponent(id)}`);
+  }
+
+  /** Drops (or stops dropping) the peer's replies to a lab connection, so its keepalive probes go unanswered. */
+  blackhole(id: string, on: boolean): Promise<{ id: string; blackholed: boolean }> {
+    return this.call('POST', `/api/lab/connections/${encodeURIComponent(id)}/blackhole`, { on });
+  }
+
+  events(limit = 200, before?: number): Promise<EventPage> {
+    return this.call('GET', `/api/events?limit=${limit}${before === undefined ? '' : `&before=${before}`}`);
+  }
+
+  /** Runs the server's text parser over a saved capture (POST /api/parse). */
+  parseCapture(format: CaptureFormat, text: string, userHz?: number): Promise<CaptureParseResult> {
+    return this.call('POST', '/api/parse', userHz === undefined ? { format, text } : { format, text, userHz });
+  }
+}

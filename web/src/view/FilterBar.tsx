@@ -1,0 +1,104 @@
+// @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
+/** Filters (state, port, address, process, keepalive, probe phase), text search and totals. */
+import { TCP_STATES } from '@keepalive-dashboard/shared';
+
+import type { FilterDraft } from '../model/filter.js';
+import { useEnv, useModelState } from './context.js';
+
+const STATE_CHOICES = TCP_STATES.filter((s) => s !== 'UNKNOWN' && s !== 'NEW_SYN_RECV' && s !== 'CLOSE');
+
+export function FilterBar() {
+  const { model } = useEnv();
+  const filter = useModelState((s) => s.table.filter);
+  const errors = useModelState((s) => s.table.filterErrors);
+  const set = (patch: Partial<FilterDraft>): void => model.setFilter(patch);
+  const active = Object.values(filter).some((v) => v !== '');
+  return (
+    <form className="filters" role="search" aria-label="Filter connections" onSubmit={(e) => e.preventDefault()}>
+      <div className="fl">
+        <label htmlFor="filter-search">Search</label>
+        <input id="filter-search" type="search" value={filter.search} placeholder="address, port, command, pid…" onChange={(e) => set({ search: e.target.value })} />
+      </div>
+      <div className="fl">
+        <label htmlFor="filter-state">State</label>
+        <select id="filter-state" value={STATE_CHOICES.includes(filter.state as (typeof STATE_CHOICES)[number]) || filter.state === '' ? filter.state : ''} onChange={(e) => set({ state: e.target.value })}>
+          <option value="">any</option>
+          {STATE_CHOICES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="fl">
+        <label htmlFor="filter-port">Port</label>
+        <input id="filter-port"
+          className="narrow"
+          inputMode="numeric"
+          value={filter.port}
+          aria-invalid={errors.port ? true : undefined}
+          title={errors.port}
+          onChange={(e) => set({ port: e.target.value })}
+        />
+      </div>
+      <div className="fl">
+        <label htmlFor="filter-address">Address</label>
+        <input id="filter-address" value={filter.address} onChange={(e) => set({ address: e.target.value })} />
+      </div>
+      <div className="fl">
+        <label htmlFor="filter-process">Process</label>
+        <input id="filter-process" value={filter.process} placeholder="command or pid" onChange={(e) => set({ process: e.target.value })} />
+      </div>
+      <div className="fl">
+        <label htmlFor="filter-keepalive">Keepalive</label>
+        <select id="filter-keepalive" value={filter.keepalive} onChange={(e) => set({ keepalive: e.target.value as FilterDraft['keepalive'] })}>
+          <option value="">any</option>
+          <option value="on">on</option>
+          <option value="off">off</option>
+        </select>
+      </div>
+      <div className="fl">
+        <label htmlFor="filter-probe-phase">Probe phase</label>
+        <select id="filter-probe-phase" value={filter.probing} onChange={(e) => set({ probing: e.target.value as FilterDraft['probing'] })}>
+          <option value="">any</option>
+          <option value="yes">probing</option>
+          <option value="no">not probing</option>
+        </select>
+      </div>
+      <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
+        Clear
+      </button>
+      {errors.port && (
+        <span className="field-error" role="alert">
+          {errors.port}
+        </span>
+      )}
+    </form>
+  );
+}
+
+export function Totals() {
+  const table = useModelState((s) => s.table);
+  const capture = useModelState((s) => s.capture);
+  const totals = table.totals;
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  return (
+    <p className="totals" aria-live="polite" data-testid="totals">
+      <span>
+        Showing <strong>{fmt(table.rows.length)}</strong> of {fmt(table.known)}
+        {capture ? ' in the capture' : ''}
+      </span>
+      {!capture && totals && (
+        <>
+          <span>host: {fmt(totals.connections)} connections</span>
+          <span>ESTABLISHED {fmt(totals.byState.ESTABLISHED ?? 0)}</span>
+          <span>TIME_WAIT {fmt(totals.byState.TIME_WAIT ?? 0)}</span>
+          <span>LISTEN {fmt(totals.byState.LISTEN ?? 0)}</span>
+          <span>keepalive on {fmt(totals.keepaliveOn)}</span>
+          <span className={totals.probing > 0 ? 'probing-count' : undefined}>probing {fmt(totals.probing)}</span>
+        </>
+      )}
+      {capture && <span>probing {fmt(capture.probing)}</span>}
+    </p>
+  );
+}

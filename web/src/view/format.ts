@@ -1,0 +1,89 @@
+/** Formatting for display: units in the text, never HTML. */
+import { formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody } from '@keepalive-dashboard/shared';
+
+export { formatDuration } from '../model/countdown.js';
+
+export function endpoint(e: Endpoint): string {
+  return formatEndpoint(e);
+}
+
+/** "nginx (1234)" and "+2" when several processes share the socket (after fork). */
+export function processLabel(view: ConnectionView): string {
+  const [first, ...rest] = view.holders;
+  if (!first) return '—';
+  return `${first.comm} (${first.pid})${rest.length ? ` +${rest.length}` : ''}`;
+}
+
+export function holdersTitle(view: ConnectionView): string {
+  return view.holders.map((h) => `${h.comm} pid ${h.pid} fd ${h.fd}`).join('\n');
+}
+
+export function rttLabel(rttUs: number | undefined): string {
+  if (rttUs === undefined) return '—';
+  const ms = rttUs / 1000;
+  return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 100 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+export function errorText(error: ErrorBody): string {
+  return `${error.code}: ${error.message}`;
+}
+
+export function clockTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** tcp_info fields and their units, as the kernel gives them (native/ts/tcp-info.ts). */
+const TCP_INFO_UNITS: Record<string, 'us' | 'ms' | 'bytes' | 'Bps' | 'segs' | ''> = {
+  rto: 'us',
+  ato: 'us',
+  rtt: 'us',
+  rttvar: 'us',
+  rcvRtt: 'us',
+  minRtt: 'us',
+  busyTime: 'us',
+  rwndLimited: 'us',
+  sndbufLimited: 'us',
+  lastDataSent: 'ms',
+  lastAckSent: 'ms',
+  lastDataRecv: 'ms',
+  lastAckRecv: 'ms',
+  totalRtoTime: 'ms',
+  pmtu: 'bytes',
+  sndMss: 'bytes',
+  rcvMss: 'bytes',
+  advmss: 'bytes',
+  rcvSpace: 'bytes',
+  notsentBytes: 'bytes',
+  bytesAcked: 'bytes',
+  bytesReceived: 'bytes',
+  bytesSent: 'bytes',
+  bytesRetrans: 'bytes',
+  sndWnd: 'bytes',
+  rcvWnd: 'bytes',
+  rcvSsthresh: 'bytes',
+  pacingRate: 'Bps',
+  maxPacingRate: 'Bps',
+  deliveryRate: 'Bps',
+  sndCwnd: 'segs',
+  sndSsthresh: 'segs',
+  unacked: 'segs',
+  sacked: 'segs',
+  lost: 'segs',
+  retrans: 'segs',
+  segsOut: 'segs',
+  segsIn: 'segs',
+  dataSegsIn: 'segs',
+  dataSegsOut: 'segs',
+};
+
+const UNIT_TEXT = { us: 'µs', ms: 'ms', bytes: 'B', Bps: 'B/s', segs: 'segments', '': '' } as const;
+
+export function tcpInfoRow(key: string, value: number | boolean | string): { name: string; value: string; unit: string } {
+  const unit = TCP_INFO_UNITS[key] ?? '';
+  if (typeof value !== 'number') return { name: key, value: String(value), unit: '' };
+  if (unit === 'us' && value >= 1000) return { name: key, value: (value / 1000).toFixed(value >= 100_000 ? 0 : 2), unit: 'ms' };
+  if (unit === 'ms' && value >= 10_000) return { name: key, value: (value / 1000).toFixed(1), unit: 's' };
+  return { name: key, value: value.toLocaleString('en-US'), unit: UNIT_TEXT[unit] };
+}

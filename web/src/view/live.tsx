@@ -1,0 +1,45 @@
+// @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
+/** Text and attributes that follow the server clock every animation frame. */
+import { useEffect, useRef, useState } from 'react';
+
+import { useEnv } from './context.js';
+
+interface LiveTextProps {
+  /** Text for the given server time; a plain string, rendered as text. */
+  compute: (serverNow: number) => string;
+  className?: string;
+  title?: string;
+  'data-testid'?: string;
+}
+
+export function LiveText({ compute, className, title, ...rest }: LiveTextProps) {
+  const { frames } = useEnv();
+  const ref = useRef<HTMLSpanElement>(null);
+  const computeRef = useRef(compute);
+  computeRef.current = compute;
+  useEffect(
+    () =>
+      frames.add((now) => {
+        const el = ref.current;
+        if (!el) return;
+        const text = computeRef.current(now);
+        if (el.textContent !== text) el.textContent = text;
+      }),
+    [frames],
+  );
+  return (
+    <span ref={ref} className={className} title={title} data-testid={rest['data-testid']}>
+      {compute(frames.now())}
+    </span>
+  );
+}
+
+/** Re-renders the caller every `ms` (for row classes that change with time, not data). */
+export function useTick(ms: number): number {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const handle = setInterval(() => setTick((t) => t + 1), ms);
+    return () => clearInterval(handle);
+  }, [ms]);
+  return tick;
+}
