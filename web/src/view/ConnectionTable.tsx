@@ -26,6 +26,7 @@ import { endpoint, holdersTitle, processLabel, rttLabel } from './format.js';
 import { LiveText, useTick } from './live.js';
 
 export const ROW_HEIGHT = 28;
+const estimateRowSize = (): number => ROW_HEIGHT;
 const HEADER_HEIGHT = 32;
 
 const TIMER_SHORT: Record<string, string> = { retransmit: 'rexmit', timewait: 'tw', persist: 'persist', unknown: '?', keepalive: '' };
@@ -121,15 +122,19 @@ export function ConnectionTable() {
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusPending = useRef(false);
   const rows = table.rows;
+  // Stable across renders: the virtualizer rebuilds its size table for every
+  // row whenever getItemKey changes identity (a new arrow each render cost
+  // ~1 s per scroll-second at 50k rows).
+  const getItemKey = useCallback((index: number) => rows[index]?.id ?? index, [rows]);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: estimateRowSize,
     overscan: 10,
     paddingStart: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
-    getItemKey: (index) => rows[index]?.id ?? index,
+    getItemKey,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0];
