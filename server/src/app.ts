@@ -161,10 +161,11 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     if (blackholes.isOn(entry.id)) void blackholes.off(entry.id).catch((error: Error) => log(`black hole of ${entry.id} not removed: ${error.message}`));
     if (entry.closeCode === 'ETIMEDOUT' && entry.kind !== 'listener') {
       metrics.deaths.inc();
-      // The last view still holds what we predicted for it.
+      // Judged against the last prediction made while it lived (its last view may already lack one).
       const view = store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
-      const lastRecvAt = view?.derived?.lastRecvAt ?? null;
-      const predictedDeadAt = view?.derived?.deadAt ?? null;
+      const prediction = store.lastPrediction(entry.inode) ?? view?.derived ?? null;
+      const lastRecvAt = prediction?.lastRecvAt ?? null;
+      const predictedDeadAt = prediction?.deadAt ?? null;
       const measured = lastRecvAt !== null && entry.closedAt !== null ? (entry.closedAt - lastRecvAt) / 1000 : null;
       const predicted = lastRecvAt !== null && predictedDeadAt !== null ? (predictedDeadAt - lastRecvAt) / 1000 : null;
       events.emit({
@@ -175,7 +176,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
           (measured !== null ? ` ${measured.toFixed(1)} s after the last receive` : '') +
           (predicted !== null ? `; predicted ${predicted.toFixed(1)} s` : ''),
         actor: null,
-        detail: { labId: entry.id, inode: entry.inode, code: 'ETIMEDOUT', owned: true, lastRecvAt, predictedDeadAt, diedAt: entry.closedAt, probesOut: view?.derived?.probesOut ?? null },
+        detail: { labId: entry.id, inode: entry.inode, code: 'ETIMEDOUT', owned: true, lastRecvAt, predictedDeadAt, diedAt: entry.closedAt, probesOut: prediction?.probesOut ?? null },
       });
     }
   });

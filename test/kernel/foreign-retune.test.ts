@@ -4,21 +4,13 @@
  * getsockopt where it can tell us, see the new values.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 
-import { parseSsDuration } from '@keepalive-dashboard/server/sources/ss-duration';
-
 import { AUTH, buildApp } from '../helpers/app.js';
 import { spawnChild, spawnSocketHolder } from '../helpers/processes.js';
-
-function ssTimer(localPort: number): { kind: string; ms: number } {
-  const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${localPort} )`], { encoding: 'utf8' });
-  const m = /timer:\((\w+),([^,]*),\d+\)/.exec(out);
-  return { kind: m?.[1] ?? 'none', ms: parseSsDuration(m?.[2] ?? '')?.ms ?? -1 };
-}
+import { ssTimer } from '../helpers/ss.js';
 
 test('a separate process’s socket: the owner’s own getsockopt sees the retune', async (t) => {
   const fastify = await buildApp(t);
@@ -31,7 +23,7 @@ test('a separate process’s socket: the owner’s own getsockopt sees the retun
   holder.child.stdin?.write('get\n');
   const own = JSON.parse(await holder.nextLine()) as { keepalive: object };
   assert.deepEqual(own.keepalive, { enabled: true, idleSec: 40, intervalSec: 6, count: 7, userTimeoutMs: 30000 });
-  const timer = ssTimer(holder.held.localPort);
+  const timer = ssTimer({ address: '127.0.0.1', port: holder.held.localPort }, { address: '127.0.0.1', port: holder.held.peerPort });
   assert.equal(timer.kind, 'keepalive');
   assert.ok(timer.ms > 35_000 && timer.ms <= 40_000, `ss ${timer.ms} ms`);
 });
@@ -63,7 +55,7 @@ test('a third-party daemon (socat): its accepted socket retuned through pidfd_ge
   const res = await fastify.inject({ method: 'PATCH', url: `/api/connections/${view.id}/keepalive`, headers: AUTH, payload: { enabled: true, idleSec: 25 } });
   assert.equal(res.statusCode, 200, res.body);
   assert.equal((res.json() as { after: { enabled: boolean } }).after.enabled, true);
-  const timer = ssTimer(port);
+  const timer = ssTimer({ address: '127.0.0.1', port }, { address: '127.0.0.1', port: client.localPort ?? 0 });
   assert.equal(timer.kind, 'keepalive');
   assert.ok(timer.ms > 20_000 && timer.ms <= 25_000, `ss ${timer.ms} ms`);
 });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import net from 'node:net';
@@ -12,11 +11,11 @@ import {
   setForeignKeepalive,
   withForeignSocket,
 } from '@keepalive-dashboard/native';
-import { parseSsDuration } from '@keepalive-dashboard/server/sources/ss-duration';
 
 import { socketsOnPort, socketWithInode } from '../helpers/diag.js';
 import { openPair } from '../helpers/loopback.js';
 import { fdOfInode, openFdCount, runUnprivileged, spawnChild, spawnSocketHolder } from '../helpers/processes.js';
+import { ssTimer } from '../helpers/ss.js';
 
 test("another process's socket: read its keepalive and tcp_info, retune it, read it back", async (t) => {
   const { held, pid } = await spawnSocketHolder(t);
@@ -82,7 +81,7 @@ test("socat's idle connection, found through the dump and /proc/<pid>/fd, retune
   const fd = fdOfInode(socat.pid, theirs?.inode ?? 0);
   assert.ok(theirs && fd !== null, `socat holds socket:[${theirs?.inode}]`);
   setForeignKeepalive(socat.pid, fd, { inode: theirs.inode, cookie: theirs.cookie }, { enabled: true, idleSec: 77, intervalSec: 5, count: 3 });
-  const ss = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${accepted.remotePort} )`], { encoding: 'utf8' });
-  const ms = parseSsDuration(/timer:\(keepalive,([^,]*),0\)/.exec(ss)?.[1] ?? 'none')?.ms ?? -1;
-  assert.ok(ms > 70_000 && ms <= 77_000, `ss: ${ss}`);
+  const timer = ssTimer({ address: '127.0.0.1', port: accepted.remotePort ?? 0 }, { address: '127.0.0.1', port: accepted.localPort ?? 0 });
+  assert.equal(timer.kind, 'keepalive', timer.line);
+  assert.ok(timer.ms > 70_000 && timer.ms <= 77_000, `ss: ${timer.line}`);
 });

@@ -1,32 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 
 import { getKeepalive, setKeepalive } from '@keepalive-dashboard/native';
-import { parseSsDuration } from '@keepalive-dashboard/server/sources/ss-duration';
 
 import { openPair } from '../helpers/loopback.js';
+import { ssLine, ssTimer } from '../helpers/ss.js';
 
-function ssTimer(localPort: number): { kind: string; ms: number; resolutionMs: number; probes: number } {
-  const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${localPort} )`], { encoding: 'utf8' });
-  const m = /timer:\((\w+),([^,]*),(\d+)\)/.exec(out);
-  assert.ok(m, `ss shows a timer for :${localPort}: ${JSON.stringify(out)}`);
-  const duration = parseSsDuration(m[2] ?? '');
-  assert.ok(duration, `ss duration ${m[2]} parses`);
-  return { kind: m[1] ?? '', ms: duration.ms, resolutionMs: duration.resolutionMs, probes: Number(m[3]) };
-}
+const ends = (c: Socket) => [{ address: c.localAddress ?? '', port: c.localPort ?? 0 }, { address: c.remoteAddress ?? '', port: c.remotePort ?? 0 }] as const;
 
 test('the kernel agrees: after TCP_KEEPIDLE on an idle socket, ss shows the new keepalive timer', async (t) => {
   const { client } = await openPair(t);
   setKeepalive(client, { enabled: true, idleSec: 7200 });
-  const before = ssTimer(client.localPort ?? 0);
+  const before = ssTimer(...ends(client));
   assert.equal(before.kind, 'keepalive');
   assert.ok(before.ms > 100 * 60_000, `default-ish timer ${before.ms} ms`);
 
   for (const idleSec of [300, 45, 8]) {
     setKeepalive(client, { idleSec });
     assert.equal(getKeepalive(client).idleSec, idleSec);
-    const timer = ssTimer(client.localPort ?? 0);
+    const timer = ssTimer(...ends(client));
     assert.equal(timer.kind, 'keepalive');
     assert.equal(timer.probes, 0);
     // The timer was just re-armed to idle − elapsed; ss truncates to its print resolution.
@@ -38,8 +31,7 @@ test('the kernel agrees: after TCP_KEEPIDLE on an idle socket, ss shows the new 
 test('turning keepalive off removes the keepalive timer', async (t) => {
   const { client } = await openPair(t);
   setKeepalive(client, { enabled: true, idleSec: 60 });
-  assert.equal(ssTimer(client.localPort ?? 0).kind, 'keepalive');
+  assert.equal(ssTimer(...ends(client)).kind, 'keepalive');
   setKeepalive(client, { enabled: false });
-  const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${client.localPort} )`], { encoding: 'utf8' });
-  assert.doesNotMatch(out, /timer:\(keepalive/);
+  assert.doesNotMatch(ssLine(...ends(client)), /timer:\(keepalive/);
 });

@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { test } from 'node:test';
 
-import { parseSsDuration } from '@keepalive-dashboard/server/sources/ss-duration';
-
 import { AUTH, buildApp } from '../helpers/app.js';
 import { spawnSocketHolder } from '../helpers/processes.js';
-
-function ssKeepaliveMs(localPort: number): number {
-  const out = execFileSync('ss', ['-tnoH', 'state', 'established', `( sport = :${localPort} )`], { encoding: 'utf8' });
-  const m = /timer:\(keepalive,([^,]*),\d+\)/.exec(out);
-  assert.ok(m, `ss shows a keepalive timer for :${localPort}: ${out}`);
-  return parseSsDuration(m[1] ?? '')?.ms ?? -1;
-}
+import { ssTimer } from '../helpers/ss.js';
 
 async function listening(t: Parameters<typeof buildApp>[0]) {
   const fastify = await buildApp(t);
@@ -34,7 +25,8 @@ test('on a real port: a retune through the API changes what ss shows', async (t)
   assert.equal(conn.status, 201);
   const patch = await call('PATCH', `/api/connections/${String(conn.body.connectionId)}/keepalive`, { enabled: true, idleSec: 45 });
   assert.equal(patch.status, 200);
-  const ms = ssKeepaliveMs((conn.body.local as { port: number }).port);
+  const { kind, ms } = ssTimer(conn.body.local as { address: string; port: number }, conn.body.peer as { address: string; port: number });
+  assert.equal(kind, 'keepalive');
   assert.ok(ms > 40_000 && ms <= 45_000, `ss timer ${ms} ms ≈ 45 s`);
 });
 
@@ -49,7 +41,8 @@ test('on a real port: a foreign retune of a separate process’s socket', async 
   assert.equal(patch.status, 200, JSON.stringify(patch.body));
   assert.equal((patch.body.before as { idleSec: number }).idleSec, 600);
   assert.deepEqual(patch.body.after, { ...holder.held.keepalive, idleSec: 77, count: 2 });
-  const ms = ssKeepaliveMs(holder.held.localPort);
+  const { kind, ms } = ssTimer({ address: '127.0.0.1', port: holder.held.localPort }, { address: '127.0.0.1', port: holder.held.peerPort });
+  assert.equal(kind, 'keepalive');
   assert.ok(ms > 72_000 && ms <= 77_000, `ss timer ${ms} ms ≈ 77 s`);
   const read = await call('GET', `/api/connections/${view.id}`);
   const connection = read.body.connection as { keepalive: { idleSec: number }; keepaliveOrigin: string; holders: { pid: number }[] };

@@ -82,15 +82,15 @@ test('the kernel timer: a probe goes out only when it fires', () => {
   assert.equal(justOn.deadAt, now + 10_000 + 4 * 4_000);
   // A lazy timer earlier than the arithmetic re-arms for the remainder: the arithmetic wins.
   assert.equal(predictKeepalive(ka(10, 4, 4), quiet(3_000), now, now + 1_000).nextProbeAt, now + 7_000);
-  // Probing: the timer is the next probe exactly; death counts the probes still to go.
-  const probing = predictKeepalive(ka(10, 4, 4), quiet(14_500, 2), now, now + 1_700);
+  // Probing: the arithmetic rules; death counts the probes still to go.
+  const probing = predictKeepalive(ka(10, 4, 4), quiet(16_300, 2), now, now + 1_700);
   assert.equal(probing.nextProbeAt, now + 1_700);
   assert.equal(probing.deadAt, now + 1_700 + 2 * 4_000);
 });
 
 test('the kernel timer with TCP_USER_TIMEOUT: first firing at or past it, at least one probe out', () => {
   const now = 1_000_000;
-  // idle 10 / interval 5 / user timeout 22 s, silent 10.2 s, one probe out, timer in 4.8 s (at 15 s).
+  // idle 10 / interval 5 / user timeout 22 s, silent 10.2 s, one probe out: next firing at 15 s.
   const p = predictKeepalive(ka(10, 5, 9, 22_000), quiet(10_200, 1), now, now + 4_800);
   assert.equal(p.deadAt, now + 4_800 + 2 * 5_000, 'firings at 15, 20, 25 s: abort at 25 s');
   assert.equal(p.probesBeforeDeath, 3);

@@ -62,6 +62,8 @@ export interface StoreOptions {
 
 export class ConnectionStore extends EventEmitter<StoreEvents> {
   private views = new Map<string, ConnectionView>();
+  /** The last prediction made for each owned socket, kept past its last view: its death is judged against it. */
+  private readonly lastPredictions = new Map<number, { derived: NonNullable<ConnectionView['derived']>; seq: number }>();
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
   private collecting: Promise<Delta> | null = null;
@@ -88,6 +90,11 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
 
   get(id: string): ConnectionView | undefined {
     return this.views.get(id);
+  }
+
+  /** The last keepalive prediction made for an owned socket (by inode), even if it has since gone. */
+  lastPrediction(inode: number): NonNullable<ConnectionView['derived']> | undefined {
+    return this.lastPredictions.get(inode)?.derived;
   }
 
   /** One collection; concurrent callers share it (a slow dump never stacks up). */
@@ -166,6 +173,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       if (next.has(connection.id)) continue; // a socket seen twice in one dump (it moved while dumping)
       inodes.add(connection.inode);
       const view = toView(connection, ctx);
+      if (view.ownership === 'owned' && view.derived) this.lastPredictions.set(view.inode, { derived: view.derived, seq: this.seq });
       const prev = this.views.get(connection.id);
       if (!prev) {
         added.push(view);
@@ -186,6 +194,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       }
     }
     foreign.retain(inodes);
+    // Kept a while after the socket goes: its death is reported a moment later.
+    for (const [inode, p] of this.lastPredictions) if (this.seq - p.seq > 50) this.lastPredictions.delete(inode);
     this.views = next;
     this.totals = computeTotals(next.values());
     this.seq++;
