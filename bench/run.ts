@@ -4,10 +4,14 @@
  */
 import { run as hostWide } from './host-wide.js';
 import { run as nativeCalls } from './native-calls.js';
+import { run as serverUnderLoad } from './server.js';
+import { run as ui } from './ui.js';
 
 const benches: [string, () => Promise<void>][] = [
   ['native calls', nativeCalls],
   ['host-wide collection', hostWide],
+  ['server under load', serverUnderLoad],
+  ['UI in headless Chromium', () => ui()],
 ];
 
 for (const [name, bench] of benches) {

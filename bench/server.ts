@@ -10,7 +10,7 @@
  *
  *   npm run bench                                     (every bench)
  *   node --import tsx bench/server.ts --quick         (1k pairs)
- *   node --import tsx bench/server.ts --sizes 10000 --patches 30 --idle-seconds 10
+ *   node --import tsx bench/server.ts --sizes 10000 --ticks 10 --idle-seconds 10 --patches 30 --ss-repeat 5
  *
  * Other sessions' sockets appear in a host-wide dump; for figures about this
  * run only, give it its own network namespace:
@@ -36,6 +36,7 @@ const INTERVAL_MS = 1000;
 interface Options {
   sizes: number[];
   idleSeconds: number;
+  cpuTicks: number;
   patches: number;
   ssRepeat: number;
 }
@@ -55,6 +56,7 @@ function parseOptions(argv: string[]): Options {
       sizes: { type: 'string' },
       quick: { type: 'boolean' },
       'idle-seconds': { type: 'string' },
+      ticks: { type: 'string' },
       patches: { type: 'string' },
       'ss-repeat': { type: 'string' },
     },
@@ -66,17 +68,18 @@ function parseOptions(argv: string[]): Options {
   return {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     idleSeconds: positiveInt('idle-seconds', text('idle-seconds', '10')),
+    cpuTicks: positiveInt('ticks', text('ticks', '10')),
     patches: positiveInt('patches', text('patches', '30')),
     ssRepeat: positiveInt('ss-repeat', text('ss-repeat', '5')),
   };
 }
 
 function environment(): Environment {
-  let isolatedNetns = false;
+  let netns = 'unknown';
   try {
-    isolatedNetns = readlinkSync('/proc/self/ns/net') !== readlinkSync('/proc/1/ns/net');
+    netns = readlinkSync('/proc/self/ns/net');
   } catch {
-    // Not readable: say "host", the conservative reading.
+    // Not readable: the socket counts still say what else is there.
   }
   const ss = spawnSync('ss', ['-tanH'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   return {
@@ -84,7 +87,7 @@ function environment(): Environment {
     node: process.version,
     cpus: cpus().length,
     ss: spawnSync('ss', ['-V'], { encoding: 'utf8' }).stdout?.trim() ?? 'unknown',
-    isolatedNetns,
+    netns,
     socketsBeforeStart: ss.status === 0 ? ss.stdout.split('\n').filter(Boolean).length : null,
   };
 }
@@ -125,10 +128,12 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
           pairs,
           intervalMs: INTERVAL_MS,
           idleSeconds: options.idleSeconds,
+          cpuTicks: options.cpuTicks,
           patches: options.patches,
           ssRepeat: options.ssRepeat,
           foreignHolder: { address: holder.address, port: holder.ports[0] as number, pid: holder.pid },
           churn,
+          holderPids: [...fleet.holders.map((h) => h.pid), churn.ready?.pid ?? 0],
           log,
         }),
       );

@@ -1,48 +1,66 @@
 /**
  * One size of the server benchmark: with the holders already up, start the
- * real server, connect a stream client, and take every figure in one run —
- * CPU and wall per collection, `ss -tanoiH` beside it, the idle stream's
- * bytes/s, the snapshot's size, a 1% churn's delta, and PATCH latencies.
+ * real server and take every figure in one run, in this order —
+ *   warm-up     until the process map has scanned and the per-tick changes settle
+ *   ticks       CPU and wall per collection, no stream client connected
+ *   ss          `ss -tanoiH` at the same size, the reference
+ *   stream      snapshot size, then bytes/s while nothing changes (and CPU/tick with a client)
+ *   churn       the delta of closing and reopening 1% of the pairs
+ *   latency     PATCH → visible in the stream, owned then foreign
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+import type { FastifyInstance } from 'fastify';
 
 import { Api } from './api.js';
 import type { ChurnHolder } from './churn.js';
+import { measureChurn, type ChurnResult } from './churn-delta.js';
+import { measureIdleStream, type IdleStreamResult } from './idle-stream.js';
 import { measurePatchLatency, type LatencyResult } from './patch-latency.js';
 import { startServer } from './start-server.js';
-import { mean, median, percentile, round, sleep } from './stats.js';
+import { median, round } from './stats.js';
 import type { FrameReport } from './stream-messages.js';
 import { StreamProbe } from './stream-probe.js';
-import { TickRecorder, type Tick } from './ticks.js';
+import { summarizeTicks, TickRecorder, type TickSummary } from './ticks.js';
 
 export interface SizeOptions {
   pairs: number;
   intervalMs: number;
   idleSeconds: number;
+  cpuTicks: number;
   patches: number;
   ssRepeat: number;
   /** A pairs.ts holder's address and listening port: its sockets are the foreign PATCH target. */
   foreignHolder: { address: string; port: number; pid: number };
   churn: ChurnHolder;
+  /** The holders' pids (this process is added): sockets held by anyone else are another session's. */
+  holderPids: number[];
   log: (line: string) => void;
-}
-
-export interface FrameTally {
-  frames: number;
-  bytes: number;
-  added: number;
-  changed: number;
-  removed: number;
-  changedFields: Record<string, number>;
 }
 
 export interface SizeResult {
   pairs: number;
-  loadAverage: { atStart: number[]; atEnd: number[] };
+  loadAverage: { atStart: number[]; afterTicks: number[]; atEnd: number[] };
   serverStartMs: number;
   rssMb: number;
-  warmup: { ticks: number; waitedMs: number; processMapScanMs: number; processMapSockets: number };
+  warmup: {
+    ticks: number;
+    waitedMs: number;
+    /** The last ticks changed no more than the threshold (else the cap was reached). */
+    settled: boolean;
+    changedPerTick: number[];
+    processMapScanMs: number;
+    processMapSockets: number;
+  };
+  /** Collection ticks with no stream client: the collector's own cost. */
+  ticks: TickSummary;
+  /** The ticks of the idle-stream window: one client connected. */
+  ticksWithClient: TickSummary;
+  /** How late the server's event loop ran timers (a request waits at least this long), ms. */
+  eventLoopDelay: { duringTicks: LoopDelay; duringPatches: LoopDelay };
+  ss: { command: string; medianMs: number | null; samplesMs: number[]; sockets: number | null; collectOverSs: number | null };
   snapshot: {
     bytes: number;
     connections: number;
@@ -51,60 +69,39 @@ export interface SizeResult {
     arrivalMs: number;
     clientParseMs: number;
     keepaliveOrigins: Record<string, number>;
-    /** Snapshots the client received in all (more than one means the server resynced it). */
-    received: number;
+    /** Connections held by processes outside this run (other sessions), and with no holder known. */
+    heldByOthers: number;
+    noKnownHolder: number;
   };
-  ticks: {
-    count: number;
-    cpuMsPerTick: { median: number | null; mean: number | null; p95: number | null };
-    cpuUserMsMedian: number | null;
-    cpuSysMsMedian: number | null;
-    collectMs: { median: number | null; p95: number | null };
-    /** The ticks themselves, for the JSON. */
-    samples: Tick[];
-  };
-  ss: { command: string; medianMs: number | null; samplesMs: number[]; sockets: number | null; collectOverSs: number | null };
-  idle: {
-    seconds: number;
-    payloadBytes: number;
-    wireBytes: number;
-    payloadBytesPerSec: number;
-    wireBytesPerSec: number;
-    perSecondPayloadBytes: number[];
-    byFrameType: Record<string, { frames: number; bytes: number }>;
-    deltas: FrameTally;
-    eventTypes: Record<string, number>;
-  };
-  churn: {
-    pairs: number;
-    holderMs: number;
-    /** The delta frame(s) that carried the close-and-reopen. */
-    delta: FrameTally;
-    expectedAddedRemoved: number;
-    /** The deltas in the seconds after: holders and settings filled in for the new sockets. */
-    followUp: FrameTally & { seconds: number };
-    eventFrames: { frames: number; bytes: number };
-  };
+  idle: IdleStreamResult;
+  churn: ChurnResult;
   latency: { owned: LatencyResult | null; foreign: LatencyResult | null; errors: string[] };
+  /** Snapshots the client received in all (more than one: the server resynced it). */
+  snapshotsReceived: number;
   serverLog: string[];
   clientErrors: string[];
 }
 
-const WARMUP_TICKS = 3;
-const FOLLOW_UP_SECONDS = 6;
-
-function tally(frames: readonly FrameReport[]): FrameTally {
-  const out: FrameTally = { frames: 0, bytes: 0, added: 0, changed: 0, removed: 0, changedFields: {} };
-  for (const f of frames) {
-    out.frames++;
-    out.bytes += f.bytes;
-    out.added += f.added;
-    out.changed += f.changed;
-    out.removed += f.removed;
-    for (const [field, n] of Object.entries(f.changedFields ?? {})) out.changedFields[field] = (out.changedFields[field] ?? 0) + n;
-  }
-  return out;
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
+
+function loopDelay(histogram: IntervalHistogram): LoopDelay {
+  const result = {
+    p50Ms: round(histogram.percentile(50) / 1e6, 1) as number,
+    p99Ms: round(histogram.percentile(99) / 1e6, 1) as number,
+    maxMs: round(histogram.max / 1e6, 1) as number,
+  };
+  histogram.reset();
+  return result;
+}
+
+// Settled: a handful of changes per tick is what an idle host shows (listeners, the stream's own socket).
+const SETTLED_CHANGED = 50;
+const SETTLED_TICKS = 3;
+const WARMUP_CAP_MS = 120_000;
 
 function loadAverage(): number[] {
   return loadavg().map((v) => round(v, 2) as number);
@@ -135,112 +132,70 @@ async function pickForeignTarget(api: Api, holder: SizeOptions['foreignHolder'])
   return chosen.id;
 }
 
+async function warmUp(ka: FastifyInstance['ka'], ticks: TickRecorder): Promise<SizeResult['warmup']> {
+  const started = performance.now();
+  const first = ticks.ticks.length;
+  await ka.processMap.refresh();
+  let settled = false;
+  while (performance.now() - started < WARMUP_CAP_MS) {
+    await ticks.next();
+    const recent = ticks.ticks.slice(Math.max(first, ticks.ticks.length - SETTLED_TICKS));
+    if (recent.length === SETTLED_TICKS && recent.every((t) => t.changed + t.added + t.removed <= SETTLED_CHANGED)) {
+      settled = true;
+      break;
+    }
+  }
+  const status = ka.processMap.getStatus();
+  const during = ticks.ticks.slice(first);
+  return {
+    ticks: during.length,
+    waitedMs: round(performance.now() - started, 0) as number,
+    settled,
+    changedPerTick: during.map((t) => t.changed),
+    processMapScanMs: round(status.durationMs, 1) as number,
+    processMapSockets: status.sockets,
+  };
+}
+
 export async function measureSize(options: SizeOptions): Promise<SizeResult> {
-  const { log, churn } = options;
+  const { log } = options;
   const atStart = loadAverage();
   const server = await startServer(options.intervalMs);
   const ka = server.fastify.ka;
   const ticks = new TickRecorder(ka.store);
   const api = new Api(server.url, server.token);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
   let probe: StreamProbe | null = null;
   try {
     log(`server up on ${server.url} in ${server.startMs.toFixed(0)} ms (source ${ka.selected.source.name})`);
+    const warmup = await warmUp(ka, ticks);
+    log(`warm-up: ${warmup.ticks} ticks, ${(warmup.waitedMs / 1000).toFixed(1)} s, ${warmup.settled ? 'settled' : 'NOT settled'} (changed per tick: ${warmup.changedPerTick.join(' ')})`);
 
-    // Warm-up: the process map's first scan done (holders known), then a few ordinary ticks.
-    const warmStarted = performance.now();
-    await ka.processMap.refresh();
-    await ticks.after(WARMUP_TICKS);
-    const mapStatus = ka.processMap.getStatus();
-    const warmup = {
-      ticks: WARMUP_TICKS,
-      waitedMs: round(performance.now() - warmStarted, 0) as number,
-      processMapScanMs: round(mapStatus.durationMs, 1) as number,
-      processMapSockets: mapStatus.sockets,
-    };
+    // 1: the collector alone.
+    const firstTick = ticks.ticks.length;
+    delay.enable();
+    await ticks.after(options.cpuTicks + 1);
+    const delayDuringTicks = loopDelay(delay);
+    delay.disable();
+    // The first tick's CPU counts from before the wait: drop it.
+    const cpuTicks = summarizeTicks(ticks.ticks.slice(firstTick + 1));
+    const afterTicks = loadAverage();
+    const rssMb = round(process.memoryUsage().rss / 2 ** 20, 0) as number;
+    const ss = measureSs(options.ssRepeat);
+    if (ss.medianMs !== null && cpuTicks.collectMs.median !== null) ss.collectOverSs = cpuTicks.collectMs.median / ss.medianMs;
+    log(`ticks: ${cpuTicks.count}, CPU/tick median ${cpuTicks.cpuMsPerTick.median?.toFixed(1)} ms, collect median ${cpuTicks.collectMs.median?.toFixed(1)} ms, ss ${ss.medianMs?.toFixed(1)} ms`);
 
     // 2 + 3: the snapshot, then what flows while nothing but timers counts down.
-    probe = await StreamProbe.open(server.url, server.token);
+    probe = await StreamProbe.open(server.url, server.token, [process.pid, ...options.holderPids]);
     const snapshot = (await probe.frame((f) => f.type === 'snapshot', 0, 180_000, 'the snapshot')) as FrameReport;
-    const startCounters = await probe.counters();
-    const windowStart = snapshot.at;
     log(`snapshot: ${snapshot.connections} connections, ${(snapshot.bytes / 1e6).toFixed(1)} MB; idle window ${options.idleSeconds} s`);
-    await sleep(options.idleSeconds * 1000);
-    const endCounters = await probe.counters();
-    const windowEnd = endCounters.at;
-    const windowSec = (windowEnd - startCounters.at) / 1000;
-    const idleFrames = probe.frames.filter((f) => f.at > windowStart && f.at <= windowEnd);
-    const perSecond = Array.from({ length: options.idleSeconds }, (_, s) =>
-      idleFrames.filter((f) => f.at > windowStart + s * 1000 && f.at <= windowStart + (s + 1) * 1000).reduce((n, f) => n + f.bytes, 0),
-    );
-    const byFrameType: Record<string, { frames: number; bytes: number }> = {};
-    const eventTypes: Record<string, number> = {};
-    for (const f of idleFrames) {
-      const entry = (byFrameType[f.type] ??= { frames: 0, bytes: 0 });
-      entry.frames++;
-      entry.bytes += f.bytes;
-      if (f.eventType) eventTypes[f.eventType] = (eventTypes[f.eventType] ?? 0) + 1;
-    }
-    const payloadBytes = endCounters.payloadBytes - startCounters.payloadBytes;
-    const wireBytes = endCounters.wireBytes - startCounters.wireBytes;
-    const idle: SizeResult['idle'] = {
-      seconds: round(windowSec, 2) as number,
-      payloadBytes,
-      wireBytes,
-      payloadBytesPerSec: round(payloadBytes / windowSec, 1) as number,
-      wireBytesPerSec: round(wireBytes / windowSec, 1) as number,
-      perSecondPayloadBytes: perSecond,
-      byFrameType,
-      deltas: tally(idleFrames.filter((f) => f.type === 'delta')),
-      eventTypes,
-    };
+    const idle = await measureIdleStream(probe, snapshot, options.idleSeconds);
+    const ticksWithClient = summarizeTicks(ticks.between(snapshot.at, snapshot.at + idle.seconds * 1000).slice(1));
+    log(`idle: ${Math.round(idle.payloadBytesPerSec)} B/s; per second ${idle.perSecondPayloadBytes.join(' ')}`);
 
-    // 1: CPU and wall per collection, over the ticks of the idle window (the client connected, nothing changing).
-    const windowTicks = ticks.between(windowStart, windowEnd);
-    const cpuPerTick = windowTicks.map((t) => t.cpuUserMs + t.cpuSysMs);
-    const collectMs = windowTicks.map((t) => t.collectMs);
-    const tickFigures: SizeResult['ticks'] = {
-      count: windowTicks.length,
-      cpuMsPerTick: { median: median(cpuPerTick), mean: mean(cpuPerTick), p95: percentile(cpuPerTick, 95) },
-      cpuUserMsMedian: median(windowTicks.map((t) => t.cpuUserMs)),
-      cpuSysMsMedian: median(windowTicks.map((t) => t.cpuSysMs)),
-      collectMs: { median: median(collectMs), p95: percentile(collectMs, 95) },
-      samples: windowTicks,
-    };
-    const rssMb = round(process.memoryUsage().rss / 2 ** 20, 0) as number;
-
-    const ss = measureSs(options.ssRepeat);
-    if (ss.medianMs !== null && tickFigures.collectMs.median !== null) ss.collectOverSs = tickFigures.collectMs.median / ss.medianMs;
-    log(`ticks: ${tickFigures.count}, CPU/tick median ${tickFigures.cpuMsPerTick.median?.toFixed(1)} ms, collect median ${tickFigures.collectMs.median?.toFixed(1)} ms, ss ${ss.medianMs?.toFixed(1)} ms`);
-
-    // 4: close and reopen 1% of the pairs right after a tick, so the next tick carries all of it.
-    await ticks.next();
-    const churnStart = performance.timeOrigin + performance.now();
-    const churned = await churn.churn();
-    await ticks.after(2);
-    const expected = 2 * churned.churned;
-    const after = probe.frames.filter((f) => f.at > churnStart && f.type === 'delta');
-    const carrying: FrameReport[] = [];
-    let added = 0;
-    let removed = 0;
-    for (const f of after) {
-      if (added >= expected && removed >= expected) break;
-      carrying.push(f);
-      added += f.added;
-      removed += f.removed;
-    }
-    const lastCarrying = carrying[carrying.length - 1]?.at ?? churnStart;
-    await sleep(FOLLOW_UP_SECONDS * 1000);
-    const followUpFrames = probe.frames.filter((f) => f.type === 'delta' && f.at > lastCarrying && f.at <= lastCarrying + FOLLOW_UP_SECONDS * 1000);
-    const churnEvents = probe.frames.filter((f) => f.type === 'event' && f.at > churnStart && f.at <= lastCarrying + 50);
-    const churnResult: SizeResult['churn'] = {
-      pairs: churned.churned,
-      holderMs: round(churned.ms, 1) as number,
-      delta: tally(carrying),
-      expectedAddedRemoved: expected,
-      followUp: { ...tally(followUpFrames), seconds: FOLLOW_UP_SECONDS },
-      eventFrames: { frames: churnEvents.length, bytes: churnEvents.reduce((n, f) => n + f.bytes, 0) },
-    };
-    log(`churn: ${churned.churned} pairs in ${churned.ms.toFixed(0)} ms; delta ${churnResult.delta.bytes} B (+${churnResult.delta.added} −${churnResult.delta.removed} ~${churnResult.delta.changed})`);
+    // 4: close and reopen 1% of the pairs.
+    const churn = await measureChurn(options.churn, ticks, probe);
+    log(`churn: ${churn.pairs} pairs in ${churn.holderMs.toFixed(0)} ms; delta ${churn.delta.bytes} B in ${churn.delta.frames} frames (+${churn.delta.added} −${churn.delta.removed} ~${churn.delta.changed})`);
 
     // 5: PATCH → visible in the stream, owned then foreign.
     const latency: SizeResult['latency'] = { owned: null, foreign: null, errors: [] };
@@ -257,34 +212,42 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
       latency.errors.push(`foreign target: ${(error as Error).message}`);
     }
     await probe.watch([ownedId, foreignId].filter((id): id is string => id !== null));
+    delay.enable();
     if (ownedId) latency.owned = await measurePatchLatency(api, probe, 'owned', ownedId, options.patches);
     if (foreignId) latency.foreign = await measurePatchLatency(api, probe, 'foreign', foreignId, options.patches);
+    const delayDuringPatches = loopDelay(delay);
+    delay.disable();
     log(`latency: owned p95 ${latency.owned?.p95Ms?.toFixed(1) ?? '—'} ms, foreign p95 ${latency.foreign?.p95Ms?.toFixed(1) ?? '—'} ms`);
 
     return {
       pairs: options.pairs,
-      loadAverage: { atStart, atEnd: loadAverage() },
+      loadAverage: { atStart, afterTicks, atEnd: loadAverage() },
       serverStartMs: round(server.startMs, 0) as number,
       rssMb,
       warmup,
+      ticks: cpuTicks,
+      ticksWithClient,
+      eventLoopDelay: { duringTicks: delayDuringTicks, duringPatches: delayDuringPatches },
+      ss,
       snapshot: {
         bytes: snapshot.bytes,
         connections: snapshot.connections ?? 0,
-        bytesPerConnection: round(snapshot.bytes / Math.max(1, snapshot.connections ?? 0), 1) as number,
+        bytesPerConnection: snapshot.bytes / Math.max(1, snapshot.connections ?? 0),
         arrivalMs: round(snapshot.at - probe.openedAt, 0) as number,
         clientParseMs: round(snapshot.parseMs ?? 0, 0) as number,
         keepaliveOrigins: snapshot.originCounts ?? {},
-        received: probe.frames.filter((f) => f.type === 'snapshot').length,
+        heldByOthers: snapshot.heldByOthers ?? 0,
+        noKnownHolder: snapshot.noKnownHolder ?? 0,
       },
-      ticks: tickFigures,
-      ss,
       idle,
-      churn: churnResult,
+      churn,
       latency,
+      snapshotsReceived: probe.frames.filter((f) => f.type === 'snapshot').length,
       serverLog: [...server.log],
       clientErrors: [...probe.errors],
     };
   } finally {
+    delay.disable();
     ticks.stop();
     await probe?.close();
     await server.close();

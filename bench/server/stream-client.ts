@@ -24,10 +24,29 @@ const report = (message: ClientReport): void => {
   process.send?.(message);
 };
 
+const ownPids = new Set([process.pid, ...(process.env.KA_BENCH_OWN_PIDS ?? '').split(',').filter(Boolean).map(Number)]);
+
 // Nested objects whose own fields are worth naming when they change.
 const NESTED = new Set(['tcpInfo', 'derived', 'timer']);
+// "ms ago" at the sample time: the same moment gives a different number at a later sample.
+const MS_AGO = new Set(['tcpInfo.lastDataSent', 'tcpInfo.lastDataRecv', 'tcpInfo.lastAckRecv']);
+// Absolute times recomputed from "ms from now" at each sample: jitter (the server allows 250 ms + the dump time) is no change.
+const ABSOLUTE = new Set(['timer.expiresAt', 'derived.nextProbeAt', 'derived.deadAt', 'derived.lastRecvAt']);
+const JITTER_MS = 500;
 
-/** Which fields differ between two copies of a view (sampledAt always does, so it is left out). */
+function sameField(name: string, a: unknown, b: unknown, prev: ConnectionView, next: ConnectionView): boolean {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (MS_AGO.has(name)) return Math.abs(prev.sampledAt - a - (next.sampledAt - b)) <= JITTER_MS;
+    if (ABSOLUTE.has(name)) return Math.abs(a - b) <= JITTER_MS;
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The fields a viewer would see change between two copies of a view: not
+ * sampledAt, not an "ms ago" that denotes the same moment, not an absolute
+ * time within half a second of the old one.
+ */
 function differingFields(prev: ConnectionView, next: ConnectionView): string[] {
   const out: string[] = [];
   const p = prev as unknown as Record<string, unknown>;
@@ -40,11 +59,16 @@ function differingFields(prev: ConnectionView, next: ConnectionView): string[] {
       const x = a as Record<string, unknown>;
       const y = b as Record<string, unknown>;
       for (const sub of new Set([...Object.keys(x), ...Object.keys(y)])) {
-        if (JSON.stringify(x[sub]) !== JSON.stringify(y[sub])) out.push(`${key}.${sub}`);
+        if (!sameField(`${key}.${sub}`, x[sub], y[sub], prev, next)) out.push(`${key}.${sub}`);
       }
-    } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(key);
+    } else if (!sameField(key, a, b, prev, next)) out.push(key);
   }
   return out;
+}
+
+function describeView(v: ConnectionView): string {
+  const holders = v.holders.map((h) => `${h.comm}[${h.pid}]`).join(',') || 'no holder known';
+  return `${v.state} ${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port} (${holders})`;
 }
 
 const views = new Map<string, ConnectionView>();
@@ -68,19 +92,34 @@ function describe(frame: ServerFrame, at: number, bytes: number, parseMs: number
     case 'snapshot': {
       views.clear();
       const originCounts: Record<string, number> = {};
+      let heldByOthers = 0;
+      let noKnownHolder = 0;
       for (const v of frame.connections) {
         views.set(v.id, v);
         originCounts[v.keepaliveOrigin] = (originCounts[v.keepaliveOrigin] ?? 0) + 1;
+        if (v.holders.length === 0) noKnownHolder++;
+        else if (!v.holders.some((h) => ownPids.has(h.pid))) heldByOthers++;
       }
-      return { ...base, seq: frame.seq, connections: frame.connections.length, parseMs, originCounts, watched: watchedIn(frame.connections) };
+      return {
+        ...base,
+        seq: frame.seq,
+        connections: frame.connections.length,
+        parseMs,
+        originCounts,
+        heldByOthers,
+        noKnownHolder,
+        watched: watchedIn(frame.connections),
+      };
     }
     case 'delta': {
       const changedFields: Record<string, number> = {};
+      const changedSample: NonNullable<FrameReport['changedSample']> = [];
       for (const v of frame.changed) {
         const prev = views.get(v.id);
         const fields = prev ? differingFields(prev, v) : ['(not in the client’s copy)'];
-        if (fields.length === 0) fields.push('(nothing but sampledAt)');
+        if (fields.length === 0) fields.push('(only times, within 0.5 s)');
         for (const f of fields) changedFields[f] = (changedFields[f] ?? 0) + 1;
+        if (changedSample.length < 20) changedSample.push({ id: v.id, what: describeView(v), fields });
         views.set(v.id, v);
       }
       for (const v of frame.added) views.set(v.id, v);
@@ -92,6 +131,7 @@ function describe(frame: ServerFrame, at: number, bytes: number, parseMs: number
         changed: frame.changed.length,
         removed: frame.removed.length,
         changedFields,
+        changedSample,
         watched: watchedIn([...frame.added, ...frame.changed]),
       };
     }
@@ -136,9 +176,13 @@ process.on('message', (command: ClientCommand) => {
       watch = new Set(command.ids);
       report({ kind: 'watching' });
       return;
-    case 'counters':
-      report({ kind: 'counters', at: epochNow(), payloadBytes, wireBytes: wireSocket?.bytesRead ?? 0, frames });
+    case 'counters': {
+      const at = epochNow();
+      const originCounts: Record<string, number> = {};
+      for (const v of views.values()) originCounts[v.keepaliveOrigin] = (originCounts[v.keepaliveOrigin] ?? 0) + 1;
+      report({ kind: 'counters', at, payloadBytes, wireBytes: wireSocket?.bytesRead ?? 0, frames, originCounts });
       return;
+    }
     case 'close':
       socket.close(1000, 'benchmark done');
       // A server that never answers the close must not keep this process alive.

@@ -23,6 +23,11 @@ export interface FrameReport {
   originCounts?: Record<string, number>;
   /** Delta only: for each field that differs from the client's previous copy, how many views changed it. */
   changedFields?: Record<string, number>;
+  /** Delta only: the first few changed connections, described, with the fields that changed. */
+  changedSample?: { id: string; what: string; fields: string[] }[];
+  /** Snapshot only: connections held by a process outside this run (KA_BENCH_OWN_PIDS), and with no known holder. */
+  heldByOthers?: number;
+  noKnownHolder?: number;
   /** Event only: the event's type. */
   eventType?: string;
   /** Watched connections present in this frame's added/changed (or snapshot), with their TCP_KEEPIDLE. */
@@ -35,6 +40,8 @@ export interface CountersReport {
   payloadBytes: number;
   wireBytes: number;
   frames: number;
+  /** Where each keepalive setting came from, over the client's current copy of the table. */
+  originCounts: Record<string, number>;
 }
 
 export type ClientReport =

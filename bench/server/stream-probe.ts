@@ -23,11 +23,12 @@ export class StreamProbe {
   }
 
   /** Starts the client; resolves once its WebSocket is open (the snapshot may still be on its way). */
-  static async open(url: string, token: string, timeoutMs = 30_000): Promise<StreamProbe> {
+  /** `ownPids`: this run's processes; the client counts the snapshot's connections held by any other. */
+  static async open(url: string, token: string, ownPids: number[], timeoutMs = 30_000): Promise<StreamProbe> {
     const child = fork(SCRIPT, [], {
       cwd: REPO_ROOT,
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, KA_BENCH_URL: url, KA_BENCH_TOKEN: token },
+      env: { ...process.env, KA_BENCH_URL: url, KA_BENCH_TOKEN: token, KA_BENCH_OWN_PIDS: ownPids.join(',') },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     if (child.pid === undefined) {

@@ -6,6 +6,8 @@
  */
 import type { ConnectionStore, Delta } from '@keepalive-dashboard/server/collector/store';
 
+import { mean, median, percentile } from './stats.js';
+
 export interface Tick {
   /** Epoch ms (performance clock) when the delta was emitted. */
   at: number;
@@ -71,4 +73,28 @@ export class TickRecorder {
   stop(): void {
     this.store.off('delta', this.onDelta);
   }
+}
+
+export interface TickSummary {
+  count: number;
+  cpuMsPerTick: { median: number | null; mean: number | null; p95: number | null };
+  cpuUserMsMedian: number | null;
+  cpuSysMsMedian: number | null;
+  collectMs: { median: number | null; p95: number | null };
+  changedPerTickMedian: number | null;
+  samples: Tick[];
+}
+
+export function summarizeTicks(ticks: Tick[]): TickSummary {
+  const cpu = ticks.map((t) => t.cpuUserMs + t.cpuSysMs);
+  const collect = ticks.map((t) => t.collectMs);
+  return {
+    count: ticks.length,
+    cpuMsPerTick: { median: median(cpu), mean: mean(cpu), p95: percentile(cpu, 95) },
+    cpuUserMsMedian: median(ticks.map((t) => t.cpuUserMs)),
+    cpuSysMsMedian: median(ticks.map((t) => t.cpuSysMs)),
+    collectMs: { median: median(collect), p95: percentile(collect, 95) },
+    changedPerTickMedian: median(ticks.map((t) => t.changed)),
+    samples: ticks,
+  };
 }

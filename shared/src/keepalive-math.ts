@@ -113,8 +113,9 @@ export function deathFromNextFiring(settings: KeepaliveTiming, probesOut: number
  * without new data. `kernelTimerAt` is the kernel's keepalive timer (absolute,
  * when it is the pending timer): a probe only goes out when it fires, so
  * before the first probe the next one is the later of the arithmetic and the
- * timer — later when keepalive was just switched on (a full idle from that
- * moment).
+ * timer — later when keepalive was switched on after the last receive (a full
+ * idle from that moment) — and while probing the timer is the next probe
+ * exactly (the arithmetic would assume keepalive was on at the last receive).
  */
 export function predictKeepalive(settings: KeepaliveSettings, tcp: KeepaliveTcpState, nowMs: number, kernelTimerAt: number | null = null): KeepalivePrediction {
   const lastRecvAt = nowMs - idleElapsedMs(tcp);
@@ -123,9 +124,7 @@ export function predictKeepalive(settings: KeepaliveSettings, tcp: KeepaliveTcpS
   if (keepaliveSuspended(tcp)) return { phase: 'suspended', nextProbeAt: null, deadAt: null, ...base };
   const formulaNext = nowMs + (timeToNextProbeMs(settings, tcp) ?? 0);
   let nextProbeAt = formulaNext;
-  // While probing, the arithmetic (last receive + idle + probes·interval) is
-  // what the kernel's timer follows; the kernel-truth tests hold it to that.
-  if (kernelTimerAt !== null && tcp.probes === 0) nextProbeAt = Math.max(formulaNext, kernelTimerAt);
+  if (kernelTimerAt !== null) nextProbeAt = tcp.probes > 0 ? kernelTimerAt : Math.max(formulaNext, kernelTimerAt);
   const deadAt = Math.max(nowMs, deathFromNextFiring(settings, tcp.probes, nextProbeAt, lastRecvAt));
   return {
     phase: tcp.probes > 0 ? 'probing' : 'idle',

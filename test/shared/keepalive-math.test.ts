@@ -82,8 +82,8 @@ test('the kernel timer: a probe goes out only when it fires', () => {
   assert.equal(justOn.deadAt, now + 10_000 + 4 * 4_000);
   // A lazy timer earlier than the arithmetic re-arms for the remainder: the arithmetic wins.
   assert.equal(predictKeepalive(ka(10, 4, 4), quiet(3_000), now, now + 1_000).nextProbeAt, now + 7_000);
-  // Probing: the arithmetic rules; death counts the probes still to go.
-  const probing = predictKeepalive(ka(10, 4, 4), quiet(16_300, 2), now, now + 1_700);
+  // Probing: the timer is the next probe exactly; death counts the probes still to go.
+  const probing = predictKeepalive(ka(10, 4, 4), quiet(14_500, 2), now, now + 1_700);
   assert.equal(probing.nextProbeAt, now + 1_700);
   assert.equal(probing.deadAt, now + 1_700 + 2 * 4_000);
 });

@@ -22,10 +22,14 @@ function sameTcpInfo(a: ConnectionView, b: ConnectionView, slack: number): boole
   const x = a.tcpInfo;
   const y = b.tcpInfo;
   if (!x || !y) return x === y;
-  const keys = new Set([...Object.keys(x), ...Object.keys(y)]);
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  // A listener reports its last* fields as 0 ("now"), which would move every tick.
+  const skipLast = b.state === 'LISTEN';
   for (const key of keys) {
     const k = key as keyof typeof x;
-    if ((LAST_FIELDS as readonly string[]).includes(key)) {
+    if (LAST_FIELDS.includes(k as (typeof LAST_FIELDS)[number])) {
+      if (skipLast) continue;
       // "ms ago" at different sample times: compare the moments they denote.
       const ax = x[k];
       const by = y[k];
@@ -50,10 +54,10 @@ export function viewChanged(prev: ConnectionView, next: ConnectionView, slackMs 
   const remaining = next.timer.expiresAt === null ? null : next.timer.expiresAt - next.sampledAt;
   if (!near(prev.timer.expiresAt, next.timer.expiresAt, timeTolerance(remaining) + slackMs)) return true;
   if (prev.ownership !== next.ownership || prev.labId !== next.labId || prev.keepaliveOrigin !== next.keepaliveOrigin) return true;
-  if (JSON.stringify(prev.keepalive) !== JSON.stringify(next.keepalive)) return true;
-  if (JSON.stringify(prev.keepaliveError) !== JSON.stringify(next.keepaliveError)) return true;
-  if (JSON.stringify(prev.holders) !== JSON.stringify(next.holders)) return true;
-  if (JSON.stringify(prev.advisories.map((a) => a.code)) !== JSON.stringify(next.advisories.map((a) => a.code))) return true;
+  if (!sameSettings(prev.keepalive, next.keepalive)) return true;
+  if (prev.keepaliveError?.code !== next.keepaliveError?.code || prev.keepaliveError?.message !== next.keepaliveError?.message) return true;
+  if (!sameHolders(prev.holders, next.holders)) return true;
+  if (prev.advisories.length !== next.advisories.length || prev.advisories.some((a, i) => a.code !== next.advisories[i]?.code)) return true;
   const pd = prev.derived;
   const nd = next.derived;
   if (!pd || !nd) {
@@ -70,4 +74,13 @@ export function viewChanged(prev: ConnectionView, next: ConnectionView, slackMs 
     return true;
   }
   return !sameTcpInfo(prev, next, slackMs);
+}
+
+function sameSettings(a: ConnectionView['keepalive'], b: ConnectionView['keepalive']): boolean {
+  if (!a || !b) return a === b;
+  return a.enabled === b.enabled && a.idleSec === b.idleSec && a.intervalSec === b.intervalSec && a.count === b.count && a.userTimeoutMs === b.userTimeoutMs;
+}
+
+function sameHolders(a: ConnectionView['holders'], b: ConnectionView['holders']): boolean {
+  return a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd && h.comm === b[i]?.comm);
 }

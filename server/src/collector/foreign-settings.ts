@@ -1,8 +1,10 @@
 /**
  * Keepalive settings of other processes' sockets, read through pidfd_getfd.
  * Each read costs syscalls in the target's fd table, so reads are budgeted
- * per tick (round-robin, oldest first) and cached; a failure (no permission,
- * process gone) is cached too and retried later, not every tick.
+ * per tick — most of the budget for sockets never read, a smaller share for
+ * re-reading stale ones, so a big host is covered within minutes — and
+ * cached; a failure (no permission, process gone) is cached too and retried
+ * later, not every tick.
  */
 import type { ErrorBody, Holder, KeepaliveSettings } from '@keepalive-dashboard/shared';
 
@@ -18,15 +20,17 @@ interface Entry {
 }
 
 export interface ForeignSettingsOptions {
-  /** Reads allowed per tick. */
+  /** Reads allowed per tick for sockets never read yet. */
   budgetPerTick: number;
+  /** Re-reads allowed per tick for sockets read before: a smaller share, so new ones are not starved. */
+  refreshPerTick: number;
   /** Re-read a successful entry after this long, ms. */
   refreshMs: number;
   /** Retry a failed one after this long, ms. */
   retryMs: number;
 }
 
-export const DEFAULT_FOREIGN_OPTIONS: ForeignSettingsOptions = { budgetPerTick: 500, refreshMs: 10_000, retryMs: 60_000 };
+export const DEFAULT_FOREIGN_OPTIONS: ForeignSettingsOptions = { budgetPerTick: 400, refreshPerTick: 100, refreshMs: 10_000, retryMs: 60_000 };
 
 function describeError(error: unknown): ErrorBody {
   const code = typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : 'EIO';
@@ -36,6 +40,7 @@ function describeError(error: unknown): ErrorBody {
 export class ForeignSettings {
   private readonly cache = new Map<number, Entry>();
   private budget = 0;
+  private refreshBudget = 0;
 
   constructor(
     private readonly reader: ForeignReader | null,
@@ -45,6 +50,7 @@ export class ForeignSettings {
   /** Call at the start of each collection tick. */
   beginTick(): void {
     this.budget = this.options.budgetPerTick;
+    this.refreshBudget = this.options.refreshPerTick;
   }
 
   /** Drops entries for sockets no longer present. */
@@ -57,8 +63,14 @@ export class ForeignSettings {
     const cached = this.cache.get(inode);
     const age = cached ? now - cached.readAt : Infinity;
     const stale = cached ? age > (cached.error ? this.options.retryMs : this.options.refreshMs) : true;
-    if (!stale || this.budget <= 0 || !this.reader || holders.length === 0) return cached ?? null;
-    this.budget--;
+    if (!stale || !this.reader || holders.length === 0) return cached ?? null;
+    if (cached) {
+      if (this.refreshBudget <= 0) return cached;
+      this.refreshBudget--;
+    } else {
+      if (this.budget <= 0) return null;
+      this.budget--;
+    }
     return this.read(inode, holders, now);
   }
 

@@ -13,6 +13,7 @@ import {
   type Connection,
   type ConnectionView,
   type Capabilities,
+  type KeepaliveSettings,
   type Totals,
 } from '@keepalive-dashboard/shared';
 
@@ -24,7 +25,7 @@ import type { Source } from '../sources/types.js';
 import { viewChanged } from './diff.js';
 import type { ForeignSettings } from './foreign-settings.js';
 import { computeTotals } from './totals.js';
-import { toView, type SettingsLookup } from './view.js';
+import { derive, toView, type SettingsLookup } from './view.js';
 
 export interface Delta {
   seq: number;
@@ -70,6 +71,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private stats: CollectionStats | null = null;
   private totals: Totals = { connections: 0, byState: {}, keepaliveOn: 0, keepaliveOff: 0, probing: 0 };
   private readonly now: () => number;
+  private lastDumpMs = 0;
 
   constructor(private readonly options: StoreOptions) {
     super();
@@ -103,6 +105,52 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       this.collecting = null;
     });
     return this.collecting;
+  }
+
+  /**
+   * A retune the server just made, shown at once as a one-connection delta
+   * instead of waiting for (or forcing) a full host dump: the settings are
+   * known (read back), and the kernel's keepalive timer moves by rule —
+   * switching SO_KEEPALIVE on arms a full idle from now; a new TCP_KEEPIDLE
+   * re-arms it for idle − elapsed (at once if already past). The next tick
+   * confirms it from the kernel.
+   */
+  applyRetune(id: string, before: KeepaliveSettings, after: KeepaliveSettings): void {
+    const view = this.views.get(id);
+    if (!view) return;
+    const now = this.now();
+    const age = now - view.sampledAt;
+    const info = view.tcpInfo
+      ? {
+          ...view.tcpInfo,
+          ...(view.tcpInfo.lastDataRecv !== undefined ? { lastDataRecv: view.tcpInfo.lastDataRecv + age } : {}),
+          ...(view.tcpInfo.lastAckRecv !== undefined ? { lastAckRecv: view.tcpInfo.lastAckRecv + age } : {}),
+          ...(view.tcpInfo.lastDataSent !== undefined ? { lastDataSent: view.tcpInfo.lastDataSent + age } : {}),
+        }
+      : undefined;
+    let timer = { kind: view.timer.kind, remainingMs: view.timer.expiresAt === null ? 0 : Math.max(0, view.timer.expiresAt - now), count: view.timer.count };
+    const mayMoveTimer = (view.timer.kind === 'none' || view.timer.kind === 'keepalive') && view.state !== 'LISTEN';
+    if (mayMoveTimer) {
+      const elapsed = info?.lastDataRecv !== undefined && info.lastAckRecv !== undefined ? Math.min(info.lastDataRecv, info.lastAckRecv) : 0;
+      if (!after.enabled) timer = { kind: 'none', remainingMs: 0, count: 0 };
+      else if (!before.enabled) timer = { kind: 'keepalive', remainingMs: after.idleSec * 1000, count: 0 };
+      else if (after.idleSec !== before.idleSec && view.timer.count === 0) timer = { kind: 'keepalive', remainingMs: Math.max(0, after.idleSec * 1000 - elapsed), count: 0 };
+    }
+    const connection: Connection = { ...view, timer, ...(info ? { tcpInfo: info } : {}) };
+    const updated: ConnectionView = {
+      ...view,
+      sampledAt: now,
+      keepalive: after,
+      keepaliveOrigin: view.ownership === 'owned' ? 'owned' : 'foreign',
+      keepaliveError: null,
+      timer: { kind: timer.kind, expiresAt: timer.kind === 'none' ? null : now + timer.remainingMs, count: timer.count },
+      derived: derive(connection, after, now),
+      ...(info ? { tcpInfo: info } : {}),
+    };
+    this.views.set(id, updated);
+    this.totals = computeTotals(this.views.values());
+    this.seq++;
+    this.emit('delta', { seq: this.seq, serverTime: now, added: [], changed: [updated], removed: [], totals: this.totals });
   }
 
   /** A collection that starts after this call: for callers that just changed something and must see it. */
@@ -155,7 +203,10 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     // anchor them at its start, not at whenever parsing finished.
     const now = this.now();
     const connections = await this.options.source.collect();
-    const dumpMs = performance.now() - started;
+    // A value was read at some moment within this dump or, for the previous view, within the last one.
+    const thisDumpMs = performance.now() - started;
+    const dumpMs = Math.max(thisDumpMs, this.lastDumpMs);
+    this.lastDumpMs = thisDumpMs;
     const { lab, processMap, foreign } = this.options;
     foreign.beginTick();
     const ctx = {

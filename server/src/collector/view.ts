@@ -34,6 +34,8 @@ export interface ViewContext {
 
 export function derive(connection: Connection, settings: KeepaliveSettings | null, now: number): Derived | null {
   const info = connection.tcpInfo;
+  // A listener never probes: its settings only pass on to the sockets it accepts.
+  if (connection.state === 'LISTEN') return null;
   if (!settings || !info || info.lastDataRecv === undefined || info.lastAckRecv === undefined) return null;
   const tcp = {
     lastDataRecvMs: info.lastDataRecv,
