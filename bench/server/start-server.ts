@@ -29,7 +29,7 @@ export async function startServer(intervalMs: number): Promise<RunningServer> {
   const auditDir = mkdtempSync(join(tmpdir(), 'ka-bench-server-'));
   const token = randomBytes(18).toString('base64url');
   const log: string[] = [];
-  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024 });
+  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;

@@ -27,7 +27,7 @@ export async function startUiServer(options: { connections: number; intervalMs: 
   const dir = mkdtempSync(join(tmpdir(), 'ka-bench-ui-'));
   const token = randomBytes(18).toString('base64url');
   const log: string[] = [];
-  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024 });
+  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;

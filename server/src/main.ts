@@ -25,7 +25,8 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024 });
+  // Start-up collects once and scans /proc: on a host with 100k sockets that takes seconds.
+  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
   await fastify.register(app, {
     source: options.source,
     intervalMs: options.intervalMs,

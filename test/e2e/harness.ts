@@ -56,7 +56,7 @@ export interface RunningServer {
 
 export async function startServer(t: TestContext, options: AppOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ka-e2e-'));
-  const fastify = Fastify({ bodyLimit: 64 * 1024 });
+  const fastify = Fastify({ bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
   t.after(async () => {
     await fastify.close();
     rmSync(dir, { recursive: true, force: true });

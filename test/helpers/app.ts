@@ -19,7 +19,7 @@ export function tempDir(t: TestContext, prefix = 'ka-test-'): string {
 }
 
 export async function buildApp(t: TestContext, options: AppOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify({ bodyLimit: 64 * 1024 });
+  const fastify = Fastify({ bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
   t.after(() => {
     // Terminated on the server side too: ws would otherwise wait out its close timer (~30 s).
     for (const client of fastify.websocketServer?.clients ?? []) client.terminate();
