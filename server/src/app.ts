@@ -125,6 +125,10 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     events,
     now,
     capabilities,
+    quietPorts: () => {
+      const address = fastify.server.address();
+      return new Set(typeof address === 'object' && address ? [address.port] : []);
+    },
     ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
   });
   const ctx: AppContext = {

@@ -48,8 +48,11 @@ function sameTcpInfo(a: ConnectionView, b: ConnectionView, slack: number): boole
  * `slackMs` widens the time tolerance by how long the dump took: a socket's
  * values were read at some moment within it.
  */
-export function viewChanged(prev: ConnectionView, next: ConnectionView, slackMs = 0): boolean {
-  if (prev.state !== next.state || prev.recvQ !== next.recvQ || prev.sendQ !== next.sendQ || prev.uid !== next.uid) return true;
+export function viewChanged(prev: ConnectionView, next: ConnectionView, slackMs = 0, ignoreTraffic = false): boolean {
+  if (prev.state !== next.state || prev.uid !== next.uid) return true;
+  // The server's own stream sockets: traffic is their job, not news.
+  if (ignoreTraffic) return false;
+  if (prev.recvQ !== next.recvQ || prev.sendQ !== next.sendQ) return true;
   if (prev.timer.kind !== next.timer.kind || prev.timer.count !== next.timer.count) return true;
   const remaining = next.timer.expiresAt === null ? null : next.timer.expiresAt - next.sampledAt;
   if (!near(prev.timer.expiresAt, next.timer.expiresAt, timeTolerance(remaining) + slackMs)) return true;

@@ -57,6 +57,11 @@ export interface StoreOptions {
   advisoryOptions?: AdvisoryOptions;
   /** What this process may do: a foreign socket whose holders are hidden is then "not permitted", not "unknown". */
   capabilities?: Capabilities;
+  /**
+   * Local ports of the server's own HTTP/WebSocket sockets: they carry the
+   * stream, so their counters move every tick; only other changes count.
+   */
+  quietPorts?: () => ReadonlySet<number>;
   /** More than this many appear/close in one tick: one summary event instead of one each. */
   eventBurstLimit?: number;
 }
@@ -220,6 +225,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     const added: ConnectionView[] = [];
     const changed: ConnectionView[] = [];
     const inodes = new Set<number>();
+    const quiet = this.options.quietPorts?.() ?? new Set<number>();
     for (const connection of connections) {
       if (next.has(connection.id)) continue; // a socket seen twice in one dump (it moved while dumping)
       inodes.add(connection.inode);
@@ -229,7 +235,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       if (!prev) {
         added.push(view);
         next.set(view.id, view);
-      } else if (viewChanged(prev, view, dumpMs)) {
+      } else if (viewChanged(prev, view, dumpMs, quiet.has(view.local.port) && view.state === 'ESTABLISHED')) {
         changed.push(view);
         next.set(view.id, view);
       } else {

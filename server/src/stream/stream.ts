@@ -33,27 +33,29 @@ import { detailFor } from './detail.js';
  * collection rather than once per client (50 clients × 50k connections).
  */
 class SharedFrames {
+  // Buffers, not strings: ws would encode a string once per client; one
+  // Buffer is shared by every send (50 clients × an 80 MB snapshot).
   private snapshotSeq = -1;
-  private snapshotText = '';
+  private snapshotText: Buffer | null = null;
   private deltaSeq = -1;
-  private deltaText = '';
+  private deltaText: Buffer | null = null;
 
   constructor(private readonly ctx: AppContext) {}
 
-  snapshot(): { text: string; ids: string[] } {
+  snapshot(): { text: Buffer; ids: string[] } {
     const snap = this.ctx.store.snapshot();
-    if (snap.seq !== this.snapshotSeq || this.snapshotText === '') {
+    if (snap.seq !== this.snapshotSeq || this.snapshotText === null) {
       const frame: ServerFrame = { type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections: snap.connections, totals: snap.totals };
-      this.snapshotText = JSON.stringify(frame);
+      this.snapshotText = Buffer.from(JSON.stringify(frame));
       this.snapshotSeq = snap.seq;
     }
     return { text: this.snapshotText, ids: snap.connections.map((v) => v.id) };
   }
 
-  delta(delta: Delta): string {
-    if (delta.seq !== this.deltaSeq) {
+  delta(delta: Delta): Buffer {
+    if (delta.seq !== this.deltaSeq || this.deltaText === null) {
       const frame: ServerFrame = { type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added: delta.added, changed: delta.changed, removed: delta.removed, totals: delta.totals };
-      this.deltaText = JSON.stringify(frame);
+      this.deltaText = Buffer.from(JSON.stringify(frame));
       this.deltaSeq = delta.seq;
     }
     return this.deltaText;
@@ -81,9 +83,10 @@ class StreamClient {
     private readonly shared: SharedFrames,
   ) {}
 
-  private send(frame: ServerFrame | string): void {
+  private send(frame: ServerFrame | Buffer): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+    if (Buffer.isBuffer(frame)) this.socket.send(frame, { binary: false });
+    else this.socket.send(JSON.stringify(frame));
   }
 
   /** Unsent data past the high-water mark: nothing more is queued for this client. */
