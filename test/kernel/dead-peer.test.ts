@@ -78,8 +78,12 @@ function deathError(event: DashboardEvent): { measuredMs: number; predictedMs: n
  */
 function assertOnTime(event: DashboardEvent, expectedMs: number, lateMs = 0): void {
   const { measuredMs, predictedMs } = deathError(event);
-  // The prediction rides on the kernel's own timer once probing, which fires a few ms late.
-  assert.ok(predictedMs >= expectedMs - 50 && predictedMs <= expectedMs + lateMs + 300, `shared/ predicted ${predictedMs} ms, the rule says ${expectedMs} ms (+${lateMs} ms late start)`);
+  // The prediction rides on the kernel's own timer once probing. The timer
+  // wheel rounds a 2 s timeout up by up to ~64 ms, so each firing is a little
+  // late and the lateness adds up over the firings (the death shares it).
+  const firings = Math.ceil(expectedMs / 2000);
+  const slack = 300 + 100 * firings;
+  assert.ok(predictedMs >= expectedMs - 50 && predictedMs <= expectedMs + lateMs + slack, `shared/ predicted ${predictedMs} ms, the rule says ${expectedMs} ms (+${lateMs} ms late start, ${slack} ms timer slack)`);
   assert.ok(measuredMs - predictedMs >= -200 && measuredMs - predictedMs <= 1500, `died ${measuredMs} ms after the last receive, predicted ${predictedMs} ms`);
 }
 
