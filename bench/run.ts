@@ -5,6 +5,7 @@
 import { run as hostWide } from './host-wide.js';
 import { run as nativeCalls } from './native-calls.js';
 import { run as serverUnderLoad } from './server.js';
+import { printSummary } from './summary.js';
 import { run as ui } from './ui.js';
 
 const benches: [string, () => Promise<void>][] = [
@@ -14,7 +15,9 @@ const benches: [string, () => Promise<void>][] = [
   ['UI in headless Chromium', () => ui()],
 ];
 
+const started = Date.now();
 for (const [name, bench] of benches) {
   console.log(`\n## ${name}`);
   await bench();
 }
+printSummary(started - 1000);
