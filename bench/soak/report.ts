@@ -91,7 +91,7 @@ export function endLines(r: SoakResult): string[] {
     `END${r.aborted ? ' (interrupted early)' : ''} after a ${w.cpu.wallSec.toFixed(1)} s window`,
     `  server RSS: start ${mb(st.memory.rssBytes)} → end ${mb(en.memory.rssBytes)} (limit start × 1.5 + 50 MB = ${mb(limit)}); peak seen ${mb(r.peakRssBytes)} (sampled once a second from the server's start)`,
     `  server heap used: start ${mb(st.memory.heapUsedBytes)} → end ${mb(en.memory.heapUsedBytes)}; heap total ${mb(st.memory.heapTotalBytes)} → ${mb(en.memory.heapTotalBytes)}; external ${mb(st.memory.externalBytes)} → ${mb(en.memory.externalBytes)}`,
-    `  server CPU in the window: ${cpu(w.cpu)}; per-second samples (${w.cpuPerSecond.samples}): min ${fixed(w.cpuPerSecond.min)}, median ${fixed(w.cpuPerSecond.median)}, p95 ${fixed(w.cpuPerSecond.p95)}, max ${fixed(w.cpuPerSecond.max)} ms/s`,
+    `  server CPU in the window: ${cpu(w.cpu)}; rates from a 1 s timer (${w.cpuPerSecond.samples} samples in ${w.cpu.wallSec.toFixed(0)} s; fewer means the event loop was blocked): min ${fixed(w.cpuPerSecond.min)}, median ${fixed(w.cpuPerSecond.median)}, p95 ${fixed(w.cpuPerSecond.p95)}, max ${fixed(w.cpuPerSecond.max)} ms/s`,
     `  collections in the window: ${w.ticks.count} (seq ${st.serverSeq} → ${en.serverSeq}); wall per collection median ${fixed(w.ticks.collectMsMedian)} ms, p95 ${fixed(w.ticks.collectMsP95)} ms; ` +
       `views added ${w.ticks.added}, changed ${w.ticks.changed}, removed ${w.ticks.removed}`,
     `  ${en.connections} connections in the last collection`,

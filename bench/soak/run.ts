@@ -95,7 +95,7 @@ export interface SoakResult {
   end: Checkpoint;
   window: {
     cpu: CpuRate;
-    /** CPU ms per wall second, one sample per second of the window. */
+    /** CPU ms per wall second, from a 1 s timer: each a rate over its real interval; fewer samples than seconds means the event loop was blocked. */
     cpuPerSecond: { samples: number; min: number | null; median: number | null; p95: number | null; max: number | null };
     ticks: { count: number; collectMsMedian: number | null; collectMsP95: number | null; added: number; changed: number; removed: number };
     /** Largest lag any client showed in any once-a-second sample of the window, and which. */
@@ -290,7 +290,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         const cpu = recent.reduce((s, x) => s + x.cpuMsPerSec, 0) / Math.max(1, recent.length);
         log(
           `  ${elapsed.toFixed(0).padStart(4)} s: seq ${serverSeq()}, RSS ${mb(process.memoryUsage.rss())}, heap ${mb(process.memoryUsage().heapUsed)}, ` +
-            `CPU ${cpu.toFixed(0)} ms/s (last ${recent.length} s), lag now max ${Math.max(...lags)} (worst so far ${maxLag.frames}), ` +
+            `CPU ${cpu.toFixed(0)} ms/s (last ${recent.length} samples), lag now max ${Math.max(...lags)} (worst so far ${maxLag.frames}), ` +
             `${mb(last.clients.reduce((s, c) => s + c.payloadBytes, 0))} received in all`,
         );
       }
