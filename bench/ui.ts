@@ -2,7 +2,7 @@
  * The dashboard in headless Chromium with 10k and 50k connections: time from
  * the snapshot frame's arrival in the page to the first paint of the table
  * with rows, frame times while the table scrolls for ~5 s, and the JS heap
- * after load. The server is real; its source is a fake one (./ui/fake-source.ts),
+ * after load. The server is real; its source is a fake one (test/helpers/fake-source.ts),
  * so the host need not hold the sockets. How each figure is taken is in
  * ./ui/page-probe.ts. Figures, not assertions: other jobs share the cores, so
  * the load average is printed beside them.

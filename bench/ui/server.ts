@@ -13,7 +13,7 @@ import Fastify from 'fastify';
 
 import { app } from '@keepalive-dashboard/server';
 
-import { fakeSourceFactories } from './fake-source.js';
+import { fakeSourceFactories } from '../../test/helpers/fake-source.js';
 
 export interface UiServer {
   /** The page to open, token included (the page moves it to a cookie). */

@@ -7,50 +7,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import type { Connection, TcpState } from '@keepalive-dashboard/shared';
-import type { SourceFactories } from '@keepalive-dashboard/server/sources/select';
-
+import { fakeSourceFactories } from '../helpers/fake-source.js';
 import { ensureWebBuild, openBrowser, requireChromium, startServer, TOKEN, until } from './harness.js';
 
 const COUNT = 50_000;
-const STATES: TcpState[] = ['ESTABLISHED', 'ESTABLISHED', 'TIME_WAIT', 'CLOSE_WAIT', 'ESTABLISHED'];
-
-/**
- * Sockets whose timers and last-receive times are fixed moments, so each
- * collection reports them the way a kernel would ("ms from now", "ms ago")
- * and an idle socket does not change between collections.
- */
-function manySockets(base: number): () => Connection[] {
-  const fixed = Array.from({ length: COUNT }, (_, i) => {
-    const state = STATES[i % STATES.length] ?? 'ESTABLISHED';
-    const keepalive = state === 'ESTABLISHED' && i % 2 === 0;
-    return { i, state, keepalive, fireAt: base + 1000 + ((i * 7919) % 7_000_000), lastRecvAt: base - (i % 60_000) };
-  });
-  return () => {
-    const now = Date.now();
-    return fixed.map(({ i, state, keepalive, fireAt, lastRecvAt }) => ({
-      id: `ino:${10_000_000 + i}`,
-      family: 4,
-      state,
-      local: { address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, port: 1024 + (i % 60_000) },
-      peer: { address: '10.255.0.1', port: 5432 },
-      inode: 10_000_000 + i,
-      cookie: null,
-      uid: 1000,
-      recvQ: 0,
-      sendQ: 0,
-      timer: keepalive ? { kind: 'keepalive', remainingMs: Math.max(0, fireAt - now), count: i % 10 === 0 ? 1 : 0 } : { kind: 'none', remainingMs: 0, count: 0 },
-      tcpInfo: { rtt: 200 + (i % 5000), lastDataRecv: now - lastRecvAt, lastAckRecv: now - lastRecvAt, unacked: 0, notsentBytes: 0 },
-    }));
-  };
-}
 
 test('50 000 rows: virtualized, sortable, keyboard-reachable end to end', { timeout: 240_000 }, async (t) => {
   requireChromium();
   ensureWebBuild();
-  const sockets = manySockets(Date.now());
-  const fake = () => ({ name: 'netlink' as const, collect: async () => sockets() });
-  const factories: SourceFactories = { netlink: fake, ss: fake, netstat: fake, proc: fake };
+  const factories = fakeSourceFactories(COUNT);
   // A long interval: the server counts a client still reading a 26 MB snapshot
   // as behind and sends it another one (reported); at 5 s the browser keeps up.
   const server = await startServer(t, { source: 'netlink', sourceFactories: factories, intervalMs: 5000, processIntervalMs: 600_000 });

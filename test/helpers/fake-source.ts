@@ -1,7 +1,7 @@
 /**
  * A source listing N made-up sockets, so the browser can be handed 10k or 50k
- * rows without this host holding them (the shape test/e2e/fifty-thousand
- * feeds). Timers and last-receive times are fixed moments, reported the way
+ * rows without this host holding them (used by test/e2e/fifty-thousand and
+ * bench/ui). Timers and last-receive times are fixed moments, reported the way
  * a kernel would ("ms from now", "ms ago"), so an idle socket does not change
  * between collections and the deltas that arrive while scrolling stay small.
  */
