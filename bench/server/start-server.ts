@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type {} from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { app } from '@keepalive-dashboard/server';
+import { app, type AppOptions } from '@keepalive-dashboard/server';
 
 export interface RunningServer {
   fastify: FastifyInstance;
@@ -24,7 +24,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(intervalMs: number): Promise<RunningServer> {
+/** `extra` overrides the defaults (a fake source, a web root…). */
+export async function startServer(intervalMs: number, extra: AppOptions = {}): Promise<RunningServer> {
   const started = performance.now();
   const auditDir = mkdtempSync(join(tmpdir(), 'ka-bench-server-'));
   const token = randomBytes(18).toString('base64url');
@@ -47,7 +48,9 @@ export async function startServer(intervalMs: number): Promise<RunningServer> {
       collect: true,
       intervalMs,
       auditLogPath: join(auditDir, 'audit.jsonl'),
+      stateDir: auditDir,
       log: (message) => log.push(message),
+      ...extra,
     });
     await fastify.listen({ host: '127.0.0.1', port: 0 });
   } catch (error) {
