@@ -166,7 +166,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     if (entry.closeCode === 'ETIMEDOUT' && entry.kind !== 'listener') {
       metrics.deaths.inc();
       // Judged against the last prediction made while it lived (its last view may already lack one).
-      const view = store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
+      const view = store.findByInode(entry.inode);
       const prediction = store.lastPrediction(entry.inode) ?? view?.derived ?? null;
       const lastRecvAt = prediction?.lastRecvAt ?? null;
       const predictedDeadAt = prediction?.deadAt ?? null;
@@ -187,9 +187,13 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   events.subscribe((event) => {
     if (event.type === 'died' && event.detail?.owned === false) metrics.deaths.inc();
   });
-  store.on('delta', () => {
+  let observedCollectionAt: number | null = null;
+  store.on('delta', (delta) => {
+    // A retune's one-connection delta is not a collection: time each collection once.
     const last = store.lastCollection();
-    metrics.observe(store.snapshot().connections, selected.source.name, last?.durationMs ?? 0);
+    const fresh = last !== null && last.at !== observedCollectionAt;
+    observedCollectionAt = last?.at ?? null;
+    metrics.observe(delta.totals, store.currentViews(), selected.source.name, fresh ? last.durationMs : null);
   });
   store.on('error', (error) => log(`collection failed: ${error.message}`));
 

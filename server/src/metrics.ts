@@ -4,7 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-import { inProbePhase, keepaliveOn, type ConnectionView } from '@keepalive-dashboard/shared';
+import { inProbePhase, type ConnectionView, type Totals } from '@keepalive-dashboard/shared';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -32,27 +32,16 @@ export class Metrics {
   });
   readonly wsClients = new Gauge({ name: 'keepalive_websocket_clients', help: 'Connected WebSocket clients', registers: [this.registry] });
 
-  observe(views: Iterable<ConnectionView>, source: string, durationMs: number): void {
-    const byState = new Map<string, number>();
-    let on = 0;
-    let off = 0;
-    let probing = 0;
-    for (const v of views) {
-      byState.set(v.state, (byState.get(v.state) ?? 0) + 1);
-      if (v.state === 'ESTABLISHED' || v.state === 'LISTEN' || v.state === 'CLOSE_WAIT') {
-        if (keepaliveOn(v)) on++;
-        else off++;
-      }
-      if (inProbePhase(v)) {
-        probing++;
-        this.probesOutstanding.observe(v.derived?.probesOut ?? v.timer.count);
-      }
-    }
+  /** Per collection: the gauges come from the store's totals; only probing views are walked, for the histogram. */
+  observe(totals: Totals, views: Iterable<ConnectionView>, source: string, durationMs: number | null): void {
     this.connections.reset();
-    for (const [state, n] of byState) this.connections.set({ state }, n);
-    this.keepalive.set({ keepalive: 'on' }, on);
-    this.keepalive.set({ keepalive: 'off' }, off);
-    this.probing.set(probing);
-    this.collectionSeconds.observe({ source }, durationMs / 1000);
+    for (const [state, n] of Object.entries(totals.byState)) this.connections.set({ state }, n);
+    this.keepalive.set({ keepalive: 'on' }, totals.keepaliveOn);
+    this.keepalive.set({ keepalive: 'off' }, totals.keepaliveOff);
+    this.probing.set(totals.probing);
+    if (totals.probing > 0) {
+      for (const v of views) if (inProbePhase(v)) this.probesOutstanding.observe(v.derived?.probesOut ?? v.timer.count);
+    }
+    if (durationMs !== null) this.collectionSeconds.observe({ source }, durationMs / 1000);
   }
 }

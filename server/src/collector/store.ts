@@ -99,6 +99,18 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     return this.views.get(id);
   }
 
+  /** The view of the socket with this inode (0 never matches: TIME-WAIT and request sockets have none). */
+  findByInode(inode: number): ConnectionView | undefined {
+    if (inode <= 0) return undefined;
+    for (const view of this.views.values()) if (view.inode === inode) return view;
+    return undefined;
+  }
+
+  /** The current views without copying them (snapshot() copies, for callers that keep the list). */
+  currentViews(): IterableIterator<ConnectionView> {
+    return this.views.values();
+  }
+
   /** The last keepalive prediction made for an owned socket (by inode), even if it has since gone. */
   lastPrediction(inode: number): NonNullable<ConnectionView['derived']> | undefined {
     return this.lastPredictions.get(inode)?.derived;

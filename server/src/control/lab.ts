@@ -71,11 +71,6 @@ export class Lab extends EventEmitter<LabEvents> {
     return held && held.entry.status === 'open' ? held : undefined;
   }
 
-  handleForId(id: string): { entry: LabEntry; handle: net.Socket | net.Server } | undefined {
-    const held = this.held.get(id);
-    return held && held.entry.status === 'open' ? held : undefined;
-  }
-
   async connect(host: string, port: number, timeoutMs = 5000): Promise<LabEntry> {
     const socket = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => {

@@ -33,14 +33,16 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
    */
   const withConnectionId = async (entry: LabEntry): Promise<LabEntry & { connectionId: string | null }> => {
     await ctx.store.collectFresh().catch(() => {});
-    const view = ctx.store.snapshot().connections.find((v) => v.inode === entry.inode && entry.inode > 0);
+    const view = ctx.store.findByInode(entry.inode);
     return { ...entry, connectionId: view?.id ?? null };
   };
 
   fastify.get('/api/lab', async () => {
-    const byInode = new Map(ctx.store.snapshot().connections.map((v) => [v.inode, v.id]));
+    // One pass over the table for all entries, not one per entry.
+    const byInode = new Map<number, string>();
+    for (const v of ctx.store.currentViews()) if (v.inode > 0) byInode.set(v.inode, v.id);
     return {
-      entries: ctx.lab.list().map((e) => ({ ...e, connectionId: (e.inode && byInode.get(e.inode)) || null, blackholed: ctx.blackholes.isOn(e.id) })),
+      entries: ctx.lab.list().map((e) => ({ ...e, connectionId: byInode.get(e.inode) ?? null, blackholed: ctx.blackholes.isOn(e.id) })),
       labAnyAddress: ctx.labAnyAddress,
       canBlackhole: ctx.capabilities.netAdmin && !ctx.readOnly,
     };
