@@ -11,7 +11,8 @@
         "src/diag_dump.cc",
         "src/diag.cc",
         "src/diag_destroy.cc",
-        "src/foreign.cc"
+        "src/foreign.cc",
+        "src/file_lock.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "diag.h"
+#include "file_lock.h"
 #include "foreign.h"
 #include "keepalive.h"
 #include "tcp_info.h"
@@ -20,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd, "pidfdGetfd"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("socketIdentity", Napi::Function::New(env, SocketIdentity, "socketIdentity"));
+  exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusive, "flockExclusive"));
   return exports;
 }
 

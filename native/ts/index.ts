@@ -63,6 +63,14 @@ export interface NativeApi {
     partial: Partial<KeepaliveSettings>,
   ): { before: KeepaliveSettings; after: KeepaliveSettings };
   getForeignTcpInfo(pid: number, fd: number, expect: ForeignSocketExpectation): TcpInfo;
+
+  /**
+   * Takes an exclusive flock(2) on an open file without waiting. The lock
+   * belongs to this open file description: another open of the same file,
+   * in this process or any other, is refused with EAGAIN (= EWOULDBLOCK)
+   * until it is closed or its process dies. Released by closing the fd.
+   */
+  lockFileExclusive(fd: number): void;
 }
 
 export interface NativeOptions {
@@ -94,7 +102,7 @@ export function createNative(options: NativeOptions = {}): NativeApi {
     }
     return addon;
   };
-  type Optional = 'tcpDiagDump' | 'tcpDiagDumpAsync' | 'diagDestroy' | 'pidfdGetfd' | 'closeFd' | 'socketIdentity';
+  type Optional = 'tcpDiagDump' | 'tcpDiagDumpAsync' | 'diagDestroy' | 'pidfdGetfd' | 'closeFd' | 'socketIdentity' | 'flockExclusive';
   /** A function newer than the first three: the load failure if there was one, else a stale-build error. */
   const need = <K extends Optional>(name: K): NonNullable<RawAddon[K]> => {
     const fn = raw()[name];
@@ -135,6 +143,10 @@ export function createNative(options: NativeOptions = {}): NativeApi {
       });
     },
     getForeignTcpInfo: (pid, fd, expect) => api.withForeignSocket(pid, fd, expect, (dup) => api.getTcpInfo(dup)),
+    lockFileExclusive(fd) {
+      if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`fd must be a non-negative integer, got ${String(fd)}`);
+      need('flockExclusive')(fd);
+    },
   };
   return api;
 }
@@ -151,3 +163,4 @@ export const withForeignSocket = native.withForeignSocket;
 export const getForeignKeepalive = native.getForeignKeepalive;
 export const setForeignKeepalive = native.setForeignKeepalive;
 export const getForeignTcpInfo = native.getForeignTcpInfo;
+export const lockFileExclusive = native.lockFileExclusive;

@@ -71,4 +71,6 @@ export interface RawAddon {
   pidfdGetfd?(pid: number, fd: number): number;
   closeFd?(fd: number): void;
   socketIdentity?(fd: number): RawSocketIdentity;
+  /** flock(fd, LOCK_EX | LOCK_NB); throws EAGAIN when another open file description holds a lock. */
+  flockExclusive?(fd: number): void;
 }
