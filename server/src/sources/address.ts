@@ -97,8 +97,12 @@ export function parseIpv6(text: string): number[] | null {
 // A dump repeats the same few local addresses thousands of times.
 const canonicalCache = new Map<string, string | null>();
 
+/** The longest spelling cached: `ffff:…:255.255.255.255` is 45; a longer key would only pin a slice of a hostile capture. */
+const MAX_CACHED_CHARS = 64;
+
 /** The canonical spelling of a textual address (`*` for either unspecified v6 spelling), or null if it is none. */
 export function canonicalAddress(text: string, family: Family): string | null {
+  if (text.length > MAX_CACHED_CHARS) return canonicalize(text, family);
   const key = `${family}${text}`;
   let canonical = canonicalCache.get(key);
   if (canonical === undefined) {

@@ -12,6 +12,7 @@
 import { connectionId, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { canonicalAddress, parseIpv4, parsePort, type Family } from './address.js';
+import { overlongLine } from './line-limit.js';
 import { runTool, type ToolOptions } from './run-tool.js';
 import { stateFromNetstat } from './state-names.js';
 import type { ParseIssue, ParseResult, Source } from './types.js';
@@ -111,6 +112,11 @@ export function parseNetstat(text: string): ParseResult {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').replace(/\r$/, '');
+    const overlong = overlongLine(i + 1, line);
+    if (overlong) {
+      issues.push(overlong);
+      continue;
+    }
     const tokens = line.trim().split(/\s+/).filter(Boolean);
     const first = tokens[0];
     if (first === undefined || first === 'Active' || first === 'Proto' || OTHER_PROTOCOL.test(first)) continue;

@@ -21,13 +21,23 @@ import { execFile } from 'node:child_process';
 import { connectionId, type Connection, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { ANY6, formatIpv4, formatIpv6, type Family } from './address.js';
+import { MAX_LINE_CHARS, overlongLine } from './line-limit.js';
 import { stateFromNumber } from './state-names.js';
 import { SourceUnavailableError, type ParseIssue, type ParseResult, type Source } from './types.js';
 
 const TIMER_KINDS: readonly TimerKind[] = ['none', 'retransmit', 'keepalive', 'timewait', 'persist'];
 
+// The tail after inode is sliced off, not matched with `(.*)$`: `.` stops at a
+// lone \r or U+2028, and the failed `$` then retried every split of the last
+// number and the tail — quadratic in the line.
 const LINE =
-  /^\s*\d+:\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8})\s+([0-9A-Fa-f]{2}):([0-9A-Fa-f]{8,16})\s+([0-9A-Fa-f]{8})\s+(\d+)\s+(\d+)\s+(\d+)(.*)$/;
+  /^\s*\d+:\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]+):([0-9A-Fa-f]{4})\s+([0-9A-Fa-f]{2})\s+([0-9A-Fa-f]{8}):([0-9A-Fa-f]{8})\s+([0-9A-Fa-f]{2}):([0-9A-Fa-f]{8,16})\s+([0-9A-Fa-f]{8})\s+(\d+)\s+(\d+)\s+(\d+)/;
+
+/** What `.` does not match: a tail holding one was never a /proc line. */
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+
+/** A line's sl and first address, to tell tcp from tcp6. */
+const FIRST_ADDRESS = /^\s*\d+:\s+([0-9A-Fa-f]+):/;
 
 export interface ProcParseOptions {
   /** Byte order of the host that wrote the file (default: this host's). */
@@ -47,8 +57,9 @@ function decodeAddress(hex: string, family: Family, littleEndian: boolean): stri
 
 function parseLine(line: number, text: string, family: Family, userHz: number, littleEndian: boolean): Connection | ParseIssue {
   const m = LINE.exec(text);
-  if (!m) return { line, message: 'not a /proc/net/tcp line', text };
-  const [, localHex = '', localPort = '', peerHex = '', peerPort = '', st = '', txq = '', rxq = '', tr = '', when = '', retrnsmtHex = '', uid = '', probesText = '', inode = '', rest = ''] = m;
+  const rest = m ? text.slice(m[0].length) : '';
+  if (!m || LINE_TERMINATOR.test(rest)) return { line, message: 'not a /proc/net/tcp line', text };
+  const [, localHex = '', localPort = '', peerHex = '', peerPort = '', st = '', txq = '', rxq = '', tr = '', when = '', retrnsmtHex = '', uid = '', probesText = '', inode = ''] = m;
   const width = family === 4 ? 8 : 32;
   if (localHex.length !== width || peerHex.length !== width) {
     return { line, message: `address is ${localHex.length} hex digits, expected ${width} for IPv${family}`, text };
@@ -103,6 +114,11 @@ export function parseProcNetTcp(text: string, family: Family, userHz: number, op
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').replace(/\r$/, '');
+    const overlong = overlongLine(i + 1, line);
+    if (overlong) {
+      issues.push(overlong);
+      continue;
+    }
     const trimmed = line.trim();
     if (trimmed === '' || trimmed.startsWith('sl ')) continue;
     const result = parseLine(i + 1, line, family, userHz, littleEndian);
@@ -114,10 +130,19 @@ export function parseProcNetTcp(text: string, family: Family, userHz: number, op
 
 /** The family a /proc/net/tcp* text is for, from its first address's width; null if no line shows one. */
 export function procFamilyOf(text: string): Family | null {
-  const m = /^\s*\d+:\s+([0-9A-Fa-f]+):/m.exec(text);
-  if (!m) return null;
-  const width = m[1]?.length;
-  return width === 8 ? 4 : width === 32 ? 6 : null;
+  // Line by line, stopping at the first address: one multiline regex, whose
+  // \s* ran across every following blank line, was quadratic in them.
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const m = end - start <= MAX_LINE_CHARS ? FIRST_ADDRESS.exec(text.slice(start, end)) : null;
+    if (m) {
+      const width = m[1]?.length;
+      return width === 8 ? 4 : width === 32 ? 6 : null;
+    }
+    start = end + 1;
+  }
+  return null;
 }
 
 /** USER_HZ from `getconf CLK_TCK`; 100 (the value on every mainstream architecture) if getconf is missing. */

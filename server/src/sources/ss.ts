@@ -13,6 +13,7 @@
 import { connectionId, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { withScope, type Family } from './address.js';
+import { overlongLine } from './line-limit.js';
 import { runTool, type ToolOptions } from './run-tool.js';
 import { parseSsDuration } from './ss-duration.js';
 import { parseSsEndpoint, type SsEndpoint } from './ss-endpoint.js';
@@ -175,6 +176,13 @@ export function parseSs(text: string): ParseResult {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').replace(/\r$/, '');
+    const overlong = overlongLine(i + 1, line);
+    if (overlong) {
+      // Whatever it was, the tcp_info lines after it are not the socket above's.
+      issues.push(overlong);
+      current = null;
+      continue;
+    }
     if (line.trim() === '') continue;
     if (line.startsWith('\t') || line.startsWith(' ')) {
       // The tab-indented tcp_info line of the socket above.

@@ -9,9 +9,25 @@ import { inProbePhase, type Connection, type ConnectionView } from '@keepalive-d
 
 import type { CaptureFormat } from '../transport/api.js';
 
+/** How many non-blank lines the format is guessed from. */
+const SNIFFED_LINES = 20;
+
+/** The first SNIFFED_LINES non-blank lines, trimmed, read without splitting (or trimming) the whole capture. */
+function firstLines(text: string): string[] {
+  const lines: string[] = [];
+  for (let start = 0; start <= text.length && lines.length < SNIFFED_LINES; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end).trim();
+    if (line !== '') lines.push(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
 /** Guesses the tool that wrote `text` from its header or first lines. */
 export function detectCaptureFormat(text: string): CaptureFormat {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 20);
+  const lines = firstLines(text);
   const first = lines[0] ?? '';
   if (/^sl\s+local_address/.test(first) || lines.some((l) => /^\d+:\s+[0-9A-F]{8,32}:[0-9A-F]{4}\s/i.test(l))) return 'proc';
   if (/^Proto\s+Recv-Q/i.test(first) || /^Active Internet connections/i.test(first) || lines.some((l) => /^tcp6?\s+\d+\s+\d+\s/.test(l))) return 'netstat';
