@@ -6,7 +6,7 @@ import { fakeSourceFactories } from '../../test/helpers/fake-source.js';
 import { startServer } from '../server/start-server.js';
 
 export interface UiServer {
-  /** The page to open, token included (the page moves it to a cookie). */
+  /** The page to open: a one-time login link (the server swaps it for a session cookie). */
   pageUrl: string;
   /** What the app logged: printed by the benchmark, not swallowed. */
   log: string[];
@@ -20,5 +20,5 @@ export async function startUiServer(options: { connections: number; intervalMs: 
     processIntervalMs: 600_000,
     webRoot: options.webRoot,
   });
-  return { pageUrl: `${server.url}/?token=${server.token}`, log: server.log, close: () => server.close() };
+  return { pageUrl: `${server.url}/login?code=${server.fastify.ka.auth.sessions.issueCode()}`, log: server.log, close: () => server.close() };
 }

@@ -7,7 +7,6 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
-import { dirname } from 'node:path';
 
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -34,7 +33,12 @@ import { labRoutes } from './routes/lab.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { parseRoutes } from './routes/parse.js';
 import { uiRoutes } from './routes/ui.js';
-import { FailedAuthLimiter, generateToken, makeAuthCheck, originAllowed } from './security/auth.js';
+import { FailedAuthLimiter, generateToken } from './security/auth.js';
+import { HostAllowlist } from './security/browser-boundary.js';
+import { connectionCap } from './security/connection-cap.js';
+import { credentialGuard, hostGuard } from './security/guard.js';
+import { Sessions, sessionCookieName } from './security/sessions.js';
+import { sessionRoutes } from './routes/session.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
 import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
 import { streamRoutes } from './stream/stream.js';
@@ -65,10 +69,18 @@ export interface AppOptions {
   log?: (message: string) => void;
   /** Advisory thresholds (middlebox idle timeout, idle-without-keepalive). */
   advisoryOptions?: AdvisoryOptions;
-  /** Where crash-recovery state (black holes) is kept; default: beside the audit log. */
-  stateDir?: string;
   /** See AppContext.streamHighWaterBytes; default 4 MiB. */
   streamHighWaterBytes?: number;
+  /** The address main.ts listens on: a Host header naming it is served (default 127.0.0.1). */
+  listenHost?: string;
+  /** More names the Host header may carry (`--allowed-host`), e.g. a name the operator browses to. */
+  allowedHosts?: string[];
+  /** Called each time a login code is spent; main.ts prints a fresh login URL. */
+  onLoginCodeSpent?: () => void;
+  /** Open lab objects (connections, listeners, accepted sockets) at most; default 256. */
+  maxLabObjects?: number;
+  /** Simultaneous TCP connections to this server from one address; default 1024. */
+  maxConnectionsPerAddress?: number;
 }
 
 declare module 'fastify' {
@@ -108,8 +120,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   const killer = options.killer === undefined ? nativeKiller() : options.killer;
   const foreignSettings = new ForeignSettings(foreign ? readerFrom(foreign) : null);
   const processMap = new ProcessMap({ now });
-  const lab = new Lab(now);
-  const blackholes = new Blackholes(options.stateDir ?? dirname(audit.path));
+  const lab = new Lab(now, options.maxLabObjects ?? 256);
+  const blackholes = new Blackholes();
   // A crashed earlier run may have left peers black-holed: undo that first.
   const leftovers = await blackholes.recoverLeftovers().catch((error: Error) => {
     log(`could not check for leftover black holes: ${error.message}`);
@@ -131,8 +143,14 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     },
     ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
   });
+  const sessions = new Sessions(now);
+  const cookieName = (): string => {
+    const address = fastify.server.address();
+    return sessionCookieName(typeof address === 'object' && address ? address.port : null);
+  };
   const ctx: AppContext = {
     token: options.token ?? generateToken(),
+    auth: { sessions, cookieName, onCodeSpent: options.onLoginCodeSpent ?? (() => {}) },
     readOnly: options.readOnly ?? false,
     intervalMs,
     streamHighWaterBytes: options.streamHighWaterBytes ?? 4 * 1024 * 1024,
@@ -220,13 +238,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   });
   await fastify.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
-  const limiter = new FailedAuthLimiter();
-  const checkAuth = makeAuthCheck(ctx.token, limiter);
-  fastify.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (path.startsWith('/api/') || (path === '/metrics' && !ctx.metricsPublic)) await checkAuth(request, reply);
-    else if (!originAllowed(request) && request.method !== 'GET' && request.method !== 'HEAD') throw new ApiError('KA_ERR_BAD_ORIGIN');
-  });
+  fastify.server.on('connection', connectionCap(options.maxConnectionsPerAddress ?? 1024));
+  fastify.addHook('onRequest', hostGuard(new HostAllowlist(options.listenHost ?? '127.0.0.1', options.allowedHosts)));
 
   fastify.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send(error.toBody());
@@ -243,14 +256,21 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     reply.code(404).send({ code: 'KA_ERR_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}` });
   });
 
+  // Everything behind the credential: an encapsulated plugin whose onRequest
+  // hook runs for exactly the routes matched inside it (see security/guard.ts).
+  const guard = credentialGuard({ token: ctx.token, sessions, limiter: new FailedAuthLimiter(), cookieName });
   await fastify.register(async (api) => {
+    api.addHook('onRequest', guard);
     await connectionRoutes(api, ctx);
     await hostRoutes(api, ctx);
     await labRoutes(api, ctx);
     await streamRoutes(api, ctx);
-    await metricsRoutes(api, ctx);
+    await sessionRoutes(api, ctx);
+    if (!ctx.metricsPublic) await metricsRoutes(api, ctx);
     await parseRoutes(api);
   });
+  // Public on purpose: the page and its assets (they hold no data), the login exchange, and /metrics with --metrics-public.
+  if (ctx.metricsPublic) await metricsRoutes(fastify, ctx);
   await uiRoutes(fastify, ctx, options.webRoot);
 
   if (options.collect ?? true) {

@@ -9,6 +9,10 @@ export interface CliOptions {
   source: SourceRequest;
   intervalMs: number;
   token: string | null;
+  /** Where the token came from, for the start-up banner and its warning. */
+  tokenSource: 'flag' | 'file' | 'env' | 'generated';
+  tokenFile: string | null;
+  allowedHosts: string[];
   readOnly: boolean;
   auditLog: string | null;
   labAnyAddress: boolean;
@@ -19,8 +23,9 @@ export interface CliOptions {
 export const USAGE = `Usage: keepalive-dashboard [options]
        keepalive-dashboard parse --format ss|netstat|proc FILE
 
-A live web dashboard for TCP keepalive on this host. Prints a URL with an
-access token; open it in a browser.
+A live web dashboard for TCP keepalive on this host. Prints a login URL with a
+one-time code; open it in a browser. Scripts use the API token as
+\`Authorization: Bearer TOKEN\`.
 
 Options:
   --host ADDR          address to listen on (default 127.0.0.1; anything else
@@ -29,7 +34,12 @@ Options:
   --source NAME        auto | netlink | ss | netstat | proc (default auto:
                        netlink, falling back to the others)
   --interval MS        refresh interval in ms (default 1000, minimum 100)
-  --token TOKEN        API token (default: a random one, printed at start)
+  --token-file PATH    read the API token for scripts from PATH (first line);
+                       or set KEEPALIVE_DASHBOARD_TOKEN (default: a random one)
+  --token TOKEN        the same, but other users can read it in /proc/PID/cmdline:
+                       prefer --token-file or the environment variable
+  --allowed-host NAME  also answer to this Host name (repeatable); by default
+                       only the listen address, localhost, 127.0.0.1 and [::1]
   --read-only          refuse every change (retune, kill, sysctl, lab)
   --audit-log PATH     where changes are recorded (JSONL; default
                        $XDG_STATE_HOME/keepalive-dashboard/audit.jsonl)
@@ -46,7 +56,9 @@ export class CliError extends Error {}
 
 const SOURCES = ['auto', 'netlink', 'ss', 'netstat', 'proc'] as const;
 
-export function parseCli(argv: string[]): CliOptions {
+export const TOKEN_ENV = 'KEEPALIVE_DASHBOARD_TOKEN';
+
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
   let values;
   try {
     ({ values } = parseArgs({
@@ -57,6 +69,8 @@ export function parseCli(argv: string[]): CliOptions {
         source: { type: 'string', default: 'auto' },
         interval: { type: 'string', default: '1000' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
+        'allowed-host': { type: 'string', multiple: true, default: [] },
         'read-only': { type: 'boolean', default: false },
         'audit-log': { type: 'string' },
         'lab-any-address': { type: 'boolean', default: false },
@@ -74,13 +88,22 @@ export function parseCli(argv: string[]): CliOptions {
   const intervalMs = Number(values.interval);
   if (!/^\d+$/.test(values.interval) || intervalMs < 100) throw new CliError(`--interval must be an integer ≥ 100 ms, got ${values.interval}`);
   if (!(SOURCES as readonly string[]).includes(values.source)) throw new CliError(`--source must be one of ${SOURCES.join(', ')}, got ${values.source}`);
-  if (values.token !== undefined && values.token.length < 8) throw new CliError('--token must be at least 8 characters');
+  if (values.token !== undefined && values['token-file'] !== undefined) throw new CliError('give --token or --token-file, not both');
+  const envToken = env[TOKEN_ENV];
+  const token = values.token ?? (values['token-file'] === undefined && envToken ? envToken : undefined);
+  if (token !== undefined && token.length < 8) throw new CliError('the token must be at least 8 characters');
+  for (const name of values['allowed-host']) {
+    if (!/^[a-z0-9.:[\]-]{1,253}$/i.test(name)) throw new CliError(`--allowed-host takes a host name or IP address, got ${JSON.stringify(name)}`);
+  }
   return {
     host: values.host,
     port,
     source: values.source as SourceRequest,
     intervalMs,
-    token: values.token ?? null,
+    token: token ?? null,
+    tokenSource: values.token !== undefined ? 'flag' : values['token-file'] !== undefined ? 'file' : envToken ? 'env' : 'generated',
+    tokenFile: values['token-file'] ?? null,
+    allowedHosts: values['allowed-host'].map((h) => h.replace(/^\[(.*)\]$/, '$1')),
     readOnly: values['read-only'],
     auditLog: values['audit-log'] ?? null,
     labAnyAddress: values['lab-any-address'],

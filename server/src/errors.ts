@@ -5,6 +5,7 @@
 export const ERRORS = {
   KA_ERR_UNAUTHORIZED: { status: 401, message: 'missing or wrong token: open the URL printed at start-up' },
   KA_ERR_BAD_ORIGIN: { status: 403, message: 'cross-origin request refused' },
+  KA_ERR_BAD_HOST: { status: 421, message: 'this server does not answer to that Host' },
   KA_ERR_READ_ONLY: { status: 403, message: 'the server runs with --read-only: changes are refused' },
   KA_ERR_PERMISSION: { status: 403, message: 'permission denied' },
   KA_ERR_BAD_REQUEST: { status: 400, message: 'bad request' },
@@ -55,6 +56,8 @@ export function fromSystemError(error: unknown, what: string): ApiError {
       return new ApiError('KA_ERR_SOCKET_GONE', `${what}: ${message}`);
     case 'EINVAL':
       return new ApiError('KA_ERR_OUT_OF_RANGE', message);
+    case 'ELABFULL':
+      return new ApiError('KA_ERR_CONFLICT', message);
     case 'ENOTSUP':
     case 'ERR_ADDON_NOT_FOUND':
       return new ApiError('KA_ERR_UNAVAILABLE', message);

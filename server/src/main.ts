@@ -1,14 +1,32 @@
 #!/usr/bin/env node
 /** The one place that listens on a port: parses flags, starts the app, prints the URL, closes on signals. */
+import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 import closeWithGrace from 'close-with-grace';
 import Fastify from 'fastify';
 
 import { app } from './app.js';
-import { CliError, parseCli, USAGE } from './cli.js';
+import { CliError, parseCli, TOKEN_ENV, USAGE } from './cli.js';
 import { isLoopbackAddress } from './control/address-policy.js';
 import { runParse } from './parse-command.js';
+import { serverOptions } from './server-options.js';
+
+/** The token for scripts from --token-file: its first line. A file others can read is no secret. */
+function readTokenFile(path: string): { token: string; warning: string | null } {
+  let text: string;
+  let mode: number;
+  try {
+    text = readFileSync(path, 'utf8');
+    mode = statSync(path).mode;
+  } catch (error) {
+    throw new CliError(`--token-file ${path}: ${(error as Error).message}`);
+  }
+  const token = text.split('\n')[0]?.trim() ?? '';
+  if (token.length < 8) throw new CliError(`--token-file ${path}: the first line must hold a token of at least 8 characters`);
+  const warning = mode & 0o044 ? `--token-file ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}): chmod 600 it` : null;
+  return { token, warning };
+}
 
 async function serve(argv: string[]): Promise<void> {
   let options;
@@ -25,16 +43,39 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  // Start-up collects once and scans /proc: on a host with 100k sockets that takes seconds.
-  const fastify = Fastify({ logger: { level: 'warn' }, bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
+  const warn = (message: string): void => console.error(`keepalive-dashboard: ${message}`);
+  let token = options.token;
+  // Read once; child processes (ss, ip, nft) have no use for it.
+  delete process.env[TOKEN_ENV];
+  try {
+    if (options.tokenFile) {
+      const read = readTokenFile(options.tokenFile);
+      token = read.token;
+      if (read.warning) warn(read.warning);
+    }
+  } catch (error) {
+    console.error(`keepalive-dashboard: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (options.tokenSource === 'flag') {
+    warn(`--token is visible to every user on this host in /proc/${process.pid}/cmdline: use --token-file or ${TOKEN_ENV} instead`);
+  }
+  const fastify = Fastify({ logger: { level: 'warn' }, ...serverOptions() });
+  let loginBase = '';
+  const printLogin = (why: string): void => {
+    console.log(`  ${why}: ${loginBase}/login?code=${fastify.ka.auth.sessions.issueCode()}`);
+  };
   await fastify.register(app, {
     source: options.source,
     intervalMs: options.intervalMs,
     readOnly: options.readOnly,
     labAnyAddress: options.labAnyAddress,
     metricsPublic: options.metricsPublic,
-    log: (message) => console.error(`keepalive-dashboard: ${message}`),
-    ...(options.token ? { token: options.token } : {}),
+    listenHost: options.host,
+    allowedHosts: options.allowedHosts,
+    onLoginCodeSpent: () => printLogin('Login link used; another browser can log in once with'),
+    log: warn,
+    ...(token ? { token } : {}),
     ...(options.auditLog ? { auditLogPath: options.auditLog } : {}),
   });
   closeWithGrace({ delay: 3000 }, async ({ signal, err }) => {
@@ -46,7 +87,9 @@ async function serve(argv: string[]): Promise<void> {
   const ctx = fastify.ka;
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  // A wildcard address is no place a browser can go: print loopback.
+  const shown = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const host = shown.includes(':') ? `[${shown}]` : shown;
   const selected = ctx.selected;
   const lines = [
     `keepalive-dashboard ${ctx.version}`,
@@ -59,8 +102,13 @@ async function serve(argv: string[]): Promise<void> {
   if (!isLoopbackAddress(options.host)) {
     lines.push(`  WARNING:   listening on ${options.host}, not loopback: anyone who can reach it and has the token can change sockets on this host`);
   }
-  lines.push('', `  Open: http://${host}:${port}/?token=${ctx.token}`, '');
+  loginBase = `http://${host}:${port}`;
+  lines.push(`  API token: ${options.tokenSource === 'generated' ? `${ctx.token} (for scripts: Authorization: Bearer TOKEN)` : `from ${options.tokenSource === 'file' ? options.tokenFile : options.tokenSource === 'env' ? TOKEN_ENV : '--token'}`}`);
   console.log(lines.join('\n'));
+  // One-time code: the browser swaps it for a session cookie, so a leaked history entry opens nothing.
+  console.log('');
+  printLogin('Open');
+  console.log('');
 }
 
 async function main(): Promise<void> {

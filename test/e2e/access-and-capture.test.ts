@@ -11,7 +11,7 @@ import { parseNetstat } from '@keepalive-dashboard/server/sources/netstat';
 import { parseProcNetTcp, procFamilyOf } from '@keepalive-dashboard/server/sources/proc';
 import { parseSs } from '@keepalive-dashboard/server/sources/ss';
 
-import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, TOKEN } from './harness.js';
+import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer } from './harness.js';
 
 test('opened without its token, the page says how to get in', { timeout: 120_000 }, async (t) => {
   requireChromium();
@@ -20,7 +20,7 @@ test('opened without its token, the page says how to get in', { timeout: 120_000
   const { page, problems } = await openBrowser(t);
   await page.goto(`${server.base}/`);
   await page.getByTestId('link-status').filter({ hasText: 'Not authorized' }).waitFor({ timeout: 15_000 });
-  await page.getByText('This page was opened without its access token').waitFor();
+  await page.getByText('This page was opened without logging in').waitFor();
   await page.screenshot({ path: artifact('e2e-unauthorized.png') });
   // The refused requests are the only errors.
   assert.deepEqual(
@@ -46,7 +46,7 @@ test('a saved ss capture opens read-only in the same table', { timeout: 120_000 
     });
   }
 
-  await page.goto(`${server.base}/?token=${TOKEN}`);
+  await page.goto(server.loginUrl());
   await page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
   await page.getByRole('tab', { name: 'Capture' }).click();
   const file = join(ROOT, 'test/fixtures/ss/probing-client-tanoie.txt');

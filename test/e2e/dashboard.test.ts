@@ -11,7 +11,7 @@ import { test } from 'node:test';
 
 import type { Page } from 'playwright-core';
 
-import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, TOKEN, until } from './harness.js';
+import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, until } from './harness.js';
 
 interface LabEntry {
   id: string;
@@ -58,9 +58,9 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   const peerPort = listener.body.local.port;
 
   const { page, problems } = await openBrowser(t);
-  await page.goto(`${server.base}/?token=${TOKEN}`);
+  await page.goto(server.loginUrl());
   await page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
-  assert.ok(!page.url().includes('token='), `the token left the address bar: ${page.url()}`);
+  assert.equal(new URL(page.url()).search, '', `the login code left the address bar: ${page.url()}`);
 
   // Narrow the table to this connection's ports and find its row.
   await page.getByLabel('Port', { exact: true }).fill(String(localPort));

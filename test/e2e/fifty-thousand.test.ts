@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { fakeSourceFactories } from '../helpers/fake-source.js';
-import { ensureWebBuild, openBrowser, requireChromium, startServer, TOKEN, until } from './harness.js';
+import { ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
 
 const COUNT = 50_000;
 
@@ -21,7 +21,7 @@ test('50 000 rows: virtualized, sortable, keyboard-reachable end to end', { time
   const server = await startServer(t, { source: 'netlink', sourceFactories: factories, intervalMs: 5000, processIntervalMs: 600_000 });
   const { page, problems } = await openBrowser(t);
   const started = Date.now();
-  await page.goto(`${server.base}/?token=${TOKEN}`);
+  await page.goto(server.loginUrl());
   await page.getByTestId('totals').filter({ hasText: 'Showing 50,000 of 50,000' }).waitFor({ timeout: 60_000 });
   t.diagnostic(`first snapshot of ${COUNT} rows on screen after ${Date.now() - started} ms`);
 

@@ -14,6 +14,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 import { app, type AppOptions } from '@keepalive-dashboard/server';
+import { serverOptions } from '@keepalive-dashboard/server/server-options';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const WEB_DIST = join(ROOT, 'web/dist');
@@ -50,13 +51,15 @@ export function requireChromium(): void {
 export interface RunningServer {
   fastify: FastifyInstance;
   base: string;
+  /** A fresh one-time login link, as the server prints them. */
+  loginUrl(): string;
   /** Authenticated JSON call, as a script would make it. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
 export async function startServer(t: TestContext, options: AppOptions = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ka-e2e-'));
-  const fastify = Fastify({ bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
+  const fastify = Fastify(serverOptions());
   t.after(async () => {
     await fastify.close();
     rmSync(dir, { recursive: true, force: true });
@@ -83,7 +86,8 @@ export async function startServer(t: TestContext, options: AppOptions = {}): Pro
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   };
-  return { fastify, base, api };
+  const loginUrl = (): string => `${base}/login?code=${fastify.ka.auth.sessions.issueCode()}`;
+  return { fastify, base, api, loginUrl };
 }
 
 export interface Browser {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { ensureWebBuild, openBrowser, requireChromium, startServer, TOKEN, until } from './harness.js';
+import { ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -45,7 +45,7 @@ test('a process named <img src=x onerror=alert(1)> is shown as text and runs not
     dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await page.goto(`${server.base}/?token=${TOKEN}`);
+  await page.goto(server.loginUrl());
   await page.getByLabel('Port', { exact: true }).fill(String(localPort));
   const row = page.getByRole('row', { name: new RegExp(`127\\.0\\.0\\.1:${localPort}\\s+127\\.0\\.0\\.1:${port}`) });
   await until('the row names the hostile process', async () => ((await row.first().textContent()) ?? '').includes('<img src=x oner'), 20_000);

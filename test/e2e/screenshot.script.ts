@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, TOKEN, until } from './harness.js';
+import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, until } from './harness.js';
 
 interface LabEntry {
   id: string;
@@ -33,7 +33,7 @@ test('docs/screenshot.png: a connection probing a black-holed peer', { timeout: 
   assert.equal(nat.status, 200, JSON.stringify(nat.body));
 
   const { page, problems } = await openBrowser(t);
-  await page.goto(`${server.base}/?token=${TOKEN}`);
+  await page.goto(server.loginUrl());
   await page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
   await page.getByLabel('Port', { exact: true }).fill(String(port));
   const row = page.locator(`tr[data-id="${victim.connectionId}"]`);

@@ -8,6 +8,7 @@ import type {} from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { app, type AppOptions } from '@keepalive-dashboard/server';
+import { serverOptions } from '@keepalive-dashboard/server/server-options';
 
 export const TOKEN = 'test-token-0123456789';
 export const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -19,7 +20,7 @@ export function tempDir(t: TestContext, prefix = 'ka-test-'): string {
 }
 
 export async function buildApp(t: TestContext, options: AppOptions = {}): Promise<FastifyInstance> {
-  const fastify = Fastify({ bodyLimit: 64 * 1024, pluginTimeout: 120_000 });
+  const fastify = Fastify(serverOptions());
   t.after(() => {
     // Terminated on the server side too: ws would otherwise wait out its close timer (~30 s).
     for (const client of fastify.websocketServer?.clients ?? []) client.terminate();

@@ -1,8 +1,8 @@
 // @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
 /**
- * Entry: keeps the token out of the address bar (the server already put it in
- * an HttpOnly cookie when this page was requested), wires the transport and
- * the model, and renders the views.
+ * Entry: wires the transport and the model, and renders the views. The
+ * session is an HttpOnly cookie the server set at /login, so no credential
+ * is ever visible to scripts or kept in the address bar.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -14,15 +14,6 @@ import { App } from './view/App.js';
 import { EnvContext } from './view/context.js';
 import { FrameClock } from './view/frame-clock.js';
 import './styles.css';
-
-function dropTokenFromUrl(): void {
-  const url = new URL(window.location.href);
-  if (!url.searchParams.has('token')) return;
-  url.searchParams.delete('token');
-  window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
-}
-
-dropTokenFromUrl();
 
 const api = new ApiClient((input, init) => window.fetch(input, init));
 let model: DashboardModel | null = null;

@@ -52,8 +52,24 @@ export class Lab extends EventEmitter<LabEvents> {
   // Closed entries stay listed for a while, so a death can be seen after the fact.
   private static readonly CLOSED_KEPT = 200;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Open objects at most: every one holds an fd and memory, and any client with the token could ask for more. */
+    private readonly maxOpen = 256,
+  ) {
     super();
+  }
+
+  openCount(): number {
+    let n = 0;
+    for (const held of this.held.values()) if (held.entry.status === 'open') n++;
+    return n;
+  }
+
+  private assertRoom(): void {
+    if (this.openCount() >= this.maxOpen) {
+      throw Object.assign(new Error(`the lab holds ${this.maxOpen} open objects, its limit: close some first (DELETE /api/lab/ID)`), { code: 'ELABFULL' });
+    }
   }
 
   list(): LabEntry[] {
@@ -72,6 +88,7 @@ export class Lab extends EventEmitter<LabEvents> {
   }
 
   async connect(host: string, port: number, timeoutMs = 5000): Promise<LabEntry> {
+    this.assertRoom();
     const socket = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -91,6 +108,7 @@ export class Lab extends EventEmitter<LabEvents> {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<LabEntry> {
+    this.assertRoom();
     const server = net.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -115,7 +133,11 @@ export class Lab extends EventEmitter<LabEvents> {
     };
     const held = { entry, handle: server };
     this.register(held);
-    server.on('connection', (socket) => this.adopt(socket, 'accepted', id));
+    server.on('connection', (socket) => {
+      // A full lab refuses what its listeners accept, rather than grow.
+      if (this.openCount() >= this.maxOpen) socket.destroy();
+      else this.adopt(socket, 'accepted', id);
+    });
     server.on('close', () => this.markClosed(held, null));
     return { ...entry };
   }

@@ -1,17 +1,11 @@
 /**
- * Token authentication, like Jupyter's: a token printed at start-up, sent as
- * `Authorization: Bearer …` or `X-Keepalive-Token`, or as an HttpOnly
- * SameSite=Strict cookie the server sets when the page is opened with
- * `?token=…`. Compared in constant time. Repeated failures from one address
- * are rate limited.
+ * Credentials: the long-lived API token for scripts (`Authorization: Bearer …`
+ * or `X-Keepalive-Token`), or a browser session cookie obtained with a
+ * one-time login code (see sessions.ts). Tokens are compared in constant time.
  */
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-import type { FastifyReply, FastifyRequest } from 'fastify';
-
-import { ApiError } from '../errors.js';
-
-export const TOKEN_COOKIE = 'ka_token';
+import type { FastifyRequest } from 'fastify';
 
 export function generateToken(): string {
   return randomBytes(24).toString('base64url');
@@ -24,17 +18,24 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function tokenFromRequest(request: FastifyRequest): string | null {
+export type Credential = { kind: 'token'; value: string } | { kind: 'session'; value: string };
+
+/** The credential a request presents; a header wins over the cookie. */
+export function credentialOf(request: FastifyRequest, cookieName: string): Credential | null {
   const header = request.headers.authorization;
-  if (typeof header === 'string' && header.startsWith('Bearer ')) return header.slice(7).trim();
+  if (typeof header === 'string' && header.startsWith('Bearer ')) return { kind: 'token', value: header.slice(7).trim() };
   const custom = request.headers['x-keepalive-token'];
-  if (typeof custom === 'string') return custom;
-  const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[TOKEN_COOKIE];
-  if (cookie) return cookie;
+  if (typeof custom === 'string') return { kind: 'token', value: custom };
+  const cookie = request.cookies[cookieName];
+  if (cookie) return { kind: 'session', value: cookie };
   return null;
 }
 
-/** Counts failed attempts per address in a sliding window. */
+/**
+ * Counts failed attempts per address in a sliding window. It only ever slows
+ * down wrong guesses: the right credential is never refused, so a flood of
+ * bad logins from another local user cannot lock the operator out.
+ */
 export class FailedAuthLimiter {
   private readonly failures = new Map<string, number[]>();
 
@@ -49,8 +50,9 @@ export class FailedAuthLimiter {
   }
 
   fail(address: string): void {
-    const list = this.recent(address);
+    const list = this.recent(address).slice(-this.max);
     list.push(this.now());
+    this.failures.delete(address);
     this.failures.set(address, list);
     if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string);
   }
@@ -59,33 +61,4 @@ export class FailedAuthLimiter {
     const cutoff = this.now() - this.windowMs;
     return (this.failures.get(address) ?? []).filter((t) => t > cutoff);
   }
-}
-
-/** Browsers send Origin on WebSocket upgrades and cross-site requests; it must be this server. */
-export function originAllowed(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true; // not a browser (curl, tests): the token still applies
-  const host = request.headers.host;
-  if (!host) return false;
-  try {
-    const url = new URL(origin);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-    // Normalize the Host header the same way (a default port disappears).
-    return url.host === new URL(`${url.protocol}//${host}`).host;
-  } catch {
-    return false;
-  }
-}
-
-export function makeAuthCheck(token: string, limiter: FailedAuthLimiter) {
-  return async function checkAuth(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    const address = request.ip;
-    if (limiter.blocked(address)) throw new ApiError('KA_ERR_RATE_LIMITED', 'too many failed authentication attempts: wait a minute');
-    if (!originAllowed(request)) throw new ApiError('KA_ERR_BAD_ORIGIN', `cross-origin request from ${String(request.headers.origin)} refused`);
-    const given = tokenFromRequest(request);
-    if (given === null || !tokensEqual(given, token)) {
-      limiter.fail(address);
-      throw new ApiError('KA_ERR_UNAUTHORIZED');
-    }
-  };
 }

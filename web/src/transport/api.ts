@@ -1,6 +1,6 @@
 /**
- * REST calls. The token travels in the HttpOnly cookie the server set when the
- * page was opened with ?token=…, so requests carry no credentials of their own.
+ * REST calls. The session travels in the HttpOnly cookie the server set when
+ * the login link was opened, so requests carry no credentials of their own.
  * Every failure becomes an ApiError with the server's {code, message} as sent.
  */
 import type {

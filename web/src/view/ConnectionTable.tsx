@@ -240,8 +240,8 @@ function TableEmpty({ loading, known, unauthorized, mode }: { loading: boolean; 
   if (unauthorized) {
     return (
       <div className="empty" role="status">
-        <strong>Not authorized.</strong> This page was opened without its access token. Open the URL that keepalive-dashboard printed at start-up (it
-        ends in <code>/?token=…</code>); the token is then kept in a cookie for this browser session.
+        <strong>Not authorized.</strong> This page was opened without logging in, or its session ended (the server restarted). Open the login link
+        that keepalive-dashboard printed (it ends in <code>/login?code=…</code>); each link works once, and the server prints a fresh one after each use.
       </div>
     );
   }

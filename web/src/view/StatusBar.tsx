@@ -12,7 +12,7 @@ export function StatusBar() {
   let label: string;
   let className: string;
   if (link.unauthorized) {
-    label = 'Not authorized: open the URL with ?token= printed at start-up';
+    label = 'Not authorized: open the login link printed by the server';
     className = 'status-bad';
   } else if (link.state === 'open') {
     label = 'Live';
