@@ -1,28 +1,38 @@
 /**
- * Black-holing a lab peer: its replies vanish, so keepalive probes go
- * unanswered and the kernel eventually declares the peer dead — a pulled
- * cable on one machine.
+ * Black-holing a lab peer: its segments to our lab socket vanish, so keepalive
+ * probes go unanswered and the kernel eventually declares the peer dead — a
+ * pulled cable on one machine.
  *
- * How (iproute2 alone): a policy-routing rule per connection,
- *   ip rule add pref 0 from PEER to LOCAL ipproto tcp sport PP dport LP protocol 107 blackhole
- * which drops the peer's segments at their route lookup (output for a local
- * peer, input for a remote one). Why not tc: this kernel (and many minimal
- * ones) has no act_gact drop action, no netem and no flower classifier, so
- * `tc … action drop` and `netem loss 100%` fail; nor a network namespace: a
- * lab connection may go to any loopback service, which cannot be moved into one.
- * Rule lookups start with `pref 0 lookup local`, which would deliver loopback
- * traffic before our rule is consulted, so while any black hole is on, the
- * local rule moves to pref 1 (added there first, then removed at 0: there is
- * no moment without it) and moves back when the last one goes.
- * Every rule we add carries `protocol 107` ("k"), and each server records its
- * rules in a state file named by its pid, so leftovers of a crashed run are
- * found and removed at the next start.
+ * How: each server instance owns one nftables table,
+ *   table inet keepalive_dashboard_PID_STARTTIME_PIDNS_N
+ * with an input-hook chain that drops TCP segments whose
+ * `saddr . sport . daddr . dport` is in a set (one set for IPv4, one for IPv6).
+ * A black hole is a set element; turning it on or off is one atomic `nft -f -`
+ * batch that only ever names our own table.
+ *
+ * Why a table per instance and no shared rule: the earlier design moved the
+ * namespace's `pref 0 lookup local` policy-routing rule aside while a black hole
+ * was on — a read-modify-write of a table every process shares, serialized only
+ * inside one process. Two instances interleaving (or a crash between the two
+ * steps) lost the local rule, and with it loopback for the whole namespace.
+ * nftables tables are independent objects: an instance can add, change and
+ * delete its own without reading or writing anyone else's, and no interleaving
+ * can touch routing at all. Why not tc: this kernel has no act_gact drop action
+ * and no netem.
+ *
+ * The kernel table is the only state (no state file): it lives exactly as long
+ * as the instance means it to, is deleted when the instance closes, and a crash
+ * leaves it behind under a name that says who owned it. At start every instance
+ * reaps tables of owners that are gone: PID no longer running, or running with
+ * another start time (field 22 of /proc/PID/stat: a reused pid is someone else).
+ * PIDNS (the pid namespace's inode) is there because a pid means nothing in
+ * another pid namespace: a container sharing our network namespace but not our
+ * pid namespace would otherwise have its live table reaped, so such tables are
+ * left alone. N numbers the instances inside one process (tests build many apps).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-export const RULE_PROTOCOL = '107';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 
 export interface BlackholeRule {
   family: 4 | 6;
@@ -32,33 +42,33 @@ export interface BlackholeRule {
   dport: number;
 }
 
-export type RunIp = (args: string[]) => Promise<string>;
+/** Runs `nft ARGS`, with `script` on stdin when given; resolves stdout. */
+export type RunNft = (args: string[], script?: string) => Promise<string>;
 
-export const runIp: RunIp = (args) =>
-  new Promise((resolve, reject) => {
-    execFile('ip', args, { timeout: 5000 }, (error, stdout, stderr) => {
-      if (error) {
-        const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-        const message = missing ? 'the `ip` command is missing (Debian package iproute2)' : `ip ${args.join(' ')}: ${stderr.trim() || error.message}`;
-        const code = /Operation not permitted/i.test(stderr) ? 'EPERM' : missing ? 'ENOENT' : 'EIO';
-        reject(Object.assign(new Error(code === 'EPERM' ? `black-holing needs CAP_NET_ADMIN (${message})` : message), { code }));
-      } else resolve(stdout);
-    });
-  });
+const NFT_TIMEOUT_MS = 10_000;
 
-interface JsonRule {
-  priority: number;
-  src?: string;
-  dst?: string;
-  ipproto?: string;
-  sport?: number;
-  dport?: number;
-  action?: string;
-  table?: string;
-  protocol?: string;
+function nftError(args: string[], error: { code?: unknown; message: string } | null, stderr: string): Error {
+  if (error?.code === 'ENOENT') return Object.assign(new Error('the `nft` command is missing (Debian package nftables)'), { code: 'ENOENT' });
+  const detail = `nft ${args.join(' ')}: ${stderr.trim() || error?.message || 'failed'}`;
+  if (/Operation not permitted/i.test(stderr)) return Object.assign(new Error(`black-holing needs CAP_NET_ADMIN (${detail})`), { code: 'EPERM' });
+  // The object named is not there (a table or element already gone): callers decide whether that matters.
+  if (/No such file or directory/i.test(stderr)) return Object.assign(new Error(detail), { code: 'ENOENT', absent: true });
+  return Object.assign(new Error(detail), { code: 'EIO' });
 }
 
-const familyFlag = (family: 4 | 6): string => (family === 6 ? '-6' : '-4');
+export function nftRunner(command = 'nft'): RunNft {
+  return (args, script) =>
+    new Promise((resolve, reject) => {
+      const child = execFile(command, args, { timeout: NFT_TIMEOUT_MS }, (error, stdout, stderr) => {
+        if (error) reject(nftError(args, error, stderr));
+        else resolve(stdout);
+      });
+      if (script !== undefined) child.stdin?.end(script);
+      else child.stdin?.end();
+    });
+}
+
+const absent = (error: unknown): boolean => (error as { absent?: boolean }).absent === true;
 
 /** v4-mapped IPv6 endpoints travel as IPv4 on the wire: match them as IPv4. */
 export function ruleFor(local: { address: string; port: number }, peer: { address: string; port: number }): BlackholeRule {
@@ -68,22 +78,73 @@ export function ruleFor(local: { address: string; port: number }, peer: { addres
   return { family: from.includes(':') ? 6 : 4, from, to, sport: peer.port, dport: local.port };
 }
 
-function selector(rule: BlackholeRule): string[] {
-  return ['from', rule.from, 'to', rule.to, 'ipproto', 'tcp', 'sport', String(rule.sport), 'dport', String(rule.dport)];
+/** Who a table belongs to: a process is named by pid and start time, within a pid namespace. */
+export interface TableOwner {
+  pid: number;
+  startTime: number;
+  pidNs: number;
+}
+
+export const TABLE_PREFIX = 'keepalive_dashboard_';
+const TABLE_NAME = /^keepalive_dashboard_(\d+)_(\d+)_(\d+)_(\d+)$/;
+
+/** Field 22 of /proc/PID/stat (clock ticks after boot); null when there is no such process. */
+export function processStartTime(pid: number | 'self'): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces and parentheses: count fields after the last ')', which is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[22 - 3]);
+  } catch {
+    return null;
+  }
+}
+
+function ownPidNs(): number {
+  try {
+    return Number(/\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+function ownerAlive(owner: TableOwner): boolean {
+  return processStartTime(owner.pid) === owner.startTime;
+}
+
+let instancesInProcess = 0;
+
+/** The nft text of an element; addresses are checked so nothing but an address reaches the script. */
+function element(rule: BlackholeRule): string {
+  const valid = rule.family === 4 ? isIPv4 : isIPv6;
+  const port = (p: number): boolean => Number.isInteger(p) && p >= 0 && p <= 65535;
+  if (!valid(rule.from) || !valid(rule.to) || !port(rule.sport) || !port(rule.dport)) {
+    throw new TypeError(`not an IPv${rule.family} flow: ${rule.from}:${rule.sport} → ${rule.to}:${rule.dport}`);
+  }
+  return `{ ${rule.from} . ${rule.sport} . ${rule.to} . ${rule.dport} }`;
+}
+
+const setName = (family: 4 | 6): string => `v${family}`;
+
+interface NftJson {
+  nftables?: ({ table?: { family: string; name: string }; set?: { name: string; elem?: { concat?: (string | number)[] }[] } } & Record<string, unknown>)[];
 }
 
 export class Blackholes {
   private readonly active = new Map<string, BlackholeRule>();
-  private readonly stateFile: string;
-  // Rule edits read the table and then change it: one at a time.
+  readonly table: string;
+  private readonly owner: TableOwner;
+  private readonly run: RunNft;
+  /** Set before the first batch runs: a batch that timed out may still have made the table. */
+  private tableMayExist = false;
+  // Only keeps this instance's map in step with its own table; nothing shared needs ordering.
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    private readonly stateDir: string,
-    private readonly run: RunIp = runIp,
-    private readonly pid: number = process.pid,
-  ) {
-    this.stateFile = join(stateDir, `blackholes-${pid}.json`);
+  constructor(options: { run?: RunNft } = {}) {
+    this.run = options.run ?? nftRunner();
+    this.owner = { pid: process.pid, startTime: processStartTime('self') ?? 0, pidNs: ownPidNs() };
+    instancesInProcess += 1;
+    this.table = `${TABLE_PREFIX}${this.owner.pid}_${this.owner.startTime}_${this.owner.pidNs}_${instancesInProcess}`;
   }
 
   isOn(id: string): boolean {
@@ -101,115 +162,101 @@ export class Blackholes {
   }
 
   on(id: string, rule: BlackholeRule): Promise<void> {
-    return this.serial(() => this.doOn(id, rule));
+    return this.serial(async () => {
+      if (this.active.has(id)) return;
+      const item = element(rule);
+      this.tableMayExist = true;
+      // Every `add` of the setup is idempotent and the chain is flushed before its rules go in, so
+      // the batch is correct whether the table is new, complete, or was deleted by hand meanwhile.
+      await this.run(['-f', '-'], [...this.setup(), `add element inet ${this.table} ${setName(rule.family)} ${item}`, ''].join('\n'));
+      this.active.set(id, rule);
+    });
   }
 
   off(id: string): Promise<void> {
-    return this.serial(() => this.doOff(id));
+    return this.serial(async () => {
+      const rule = this.active.get(id);
+      if (!rule) return;
+      await this.run(['delete', 'element', 'inet', this.table, setName(rule.family), element(rule)]).catch((error: unknown) => {
+        if (!absent(error)) throw error; // already gone: the goal is met
+      });
+      this.active.delete(id);
+    });
   }
 
-  private async doOn(id: string, rule: BlackholeRule): Promise<void> {
-    if (this.active.has(id)) return;
-    // Recorded before the rule exists, so a crash in between still leaves a trace to clean.
-    this.active.set(id, rule);
-    this.save();
+  /**
+   * Removes every black hole of this instance by deleting its table. Never rejects (it runs while
+   * the app closes): a table that could not be deleted is reaped at the next start of any instance.
+   */
+  offAll(): Promise<void> {
+    return this.serial(async () => {
+      if (this.tableMayExist) await this.run(['delete', 'table', 'inet', this.table]).catch(() => {});
+      this.tableMayExist = false;
+      this.active.clear();
+    });
+  }
+
+  /** Deletes the tables of instances that died without cleaning up; returns the black holes they held. */
+  recoverLeftovers(isAlive: (owner: TableOwner) => boolean = ownerAlive): Promise<BlackholeRule[]> {
+    return this.serial(async () => {
+      let listing: NftJson;
+      try {
+        listing = JSON.parse(await this.run(['-j', 'list', 'tables'])) as NftJson;
+      } catch (error) {
+        // Without nft or CAP_NET_ADMIN this instance could neither see nor remove a table;
+        // black-holing itself reports the cause when someone asks for it.
+        const code = (error as { code?: string }).code;
+        if (code === 'ENOENT' || code === 'EPERM') return [];
+        throw error;
+      }
+      const removed: BlackholeRule[] = [];
+      for (const entry of listing.nftables ?? []) {
+        const name = entry.table?.family === 'inet' ? entry.table.name : '';
+        const match = TABLE_NAME.exec(name);
+        if (!match || name === this.table) continue;
+        const owner: TableOwner = { pid: Number(match[1]), startTime: Number(match[2]), pidNs: Number(match[3]) };
+        if (owner.pidNs !== this.owner.pidNs || isAlive(owner)) continue;
+        removed.push(...(await this.reap(name)));
+      }
+      return removed;
+    });
+  }
+
+  /** A dead owner's table: what it held, then the table itself. Another instance may reap it first. */
+  private async reap(table: string): Promise<BlackholeRule[]> {
     try {
-      await this.run([familyFlag(rule.family), 'rule', 'add', 'pref', '0', ...selector(rule), 'protocol', RULE_PROTOCOL, 'blackhole']);
-      await this.moveLocalAside(rule.family);
+      const held = rulesIn(JSON.parse(await this.run(['-j', 'list', 'table', 'inet', table])) as NftJson);
+      await this.run(['delete', 'table', 'inet', table]);
+      return held;
     } catch (error) {
-      this.active.delete(id);
-      await this.deleteRule(rule).catch(() => {});
-      this.save();
+      if (absent(error)) return [];
       throw error;
     }
   }
 
-  private async doOff(id: string): Promise<void> {
-    const rule = this.active.get(id);
-    if (!rule) return;
-    await this.deleteRule(rule);
-    this.active.delete(id);
-    this.save();
-    await this.restoreLocalIfUnused(rule.family);
-  }
-
-  async offAll(): Promise<void> {
-    for (const id of [...this.active.keys()]) await this.off(id).catch(() => {});
-  }
-
-  /** Removes the rules of servers that died without cleaning up; returns what was removed. */
-  recoverLeftovers(isAlive: (pid: number) => boolean = pidAlive): Promise<BlackholeRule[]> {
-    return this.serial(() => this.doRecover(isAlive));
-  }
-
-  private async doRecover(isAlive: (pid: number) => boolean): Promise<BlackholeRule[]> {
-    const removed: BlackholeRule[] = [];
-    let files: string[];
-    try {
-      files = readdirSync(this.stateDir).filter((f) => /^blackholes-\d+\.json$/.test(f));
-    } catch {
-      return removed;
-    }
-    for (const file of files) {
-      const pid = Number(/\d+/.exec(file)?.[0]);
-      if (pid !== this.pid && isAlive(pid)) continue;
-      let rules: BlackholeRule[] = [];
-      try {
-        rules = Object.values(JSON.parse(readFileSync(join(this.stateDir, file), 'utf8')) as Record<string, BlackholeRule>);
-      } catch {
-        // unreadable: nothing to act on
-      }
-      for (const rule of rules) {
-        await this.deleteRule(rule).catch(() => {});
-        removed.push(rule);
-      }
-      rmSync(join(this.stateDir, file), { force: true });
-    }
-    for (const family of [4, 6] as const) await this.restoreLocalIfUnused(family).catch(() => {});
-    return removed;
-  }
-
-  private async deleteRule(rule: BlackholeRule): Promise<void> {
-    // Deleting a rule that is not there fails; the goal (it is gone) is met either way.
-    const rules = await this.rules(rule.family);
-    const present = rules.some((r) => r.action === 'blackhole' && r.src === rule.from && r.dst === rule.to && r.sport === rule.sport && r.dport === rule.dport);
-    if (present) await this.run([familyFlag(rule.family), 'rule', 'del', 'pref', '0', ...selector(rule), 'protocol', RULE_PROTOCOL, 'blackhole']);
-  }
-
-  private async rules(family: 4 | 6): Promise<JsonRule[]> {
-    return JSON.parse((await this.run([familyFlag(family), '-j', 'rule', 'show'])) || '[]') as JsonRule[];
-  }
-
-  private async moveLocalAside(family: 4 | 6): Promise<void> {
-    const rules = await this.rules(family);
-    const localAtZero = rules.some((r) => r.priority === 0 && r.table === 'local' && !r.action);
-    if (!localAtZero) return;
-    const movedAlready = rules.some((r) => r.priority === 1 && r.table === 'local' && r.protocol === RULE_PROTOCOL);
-    if (!movedAlready) await this.run([familyFlag(family), 'rule', 'add', 'pref', '1', 'lookup', 'local', 'protocol', RULE_PROTOCOL]);
-    await this.run([familyFlag(family), 'rule', 'del', 'pref', '0', 'table', 'local']);
-  }
-
-  private async restoreLocalIfUnused(family: 4 | 6): Promise<void> {
-    const rules = await this.rules(family);
-    if (rules.some((r) => r.action === 'blackhole' && r.protocol === RULE_PROTOCOL)) return;
-    const moved = rules.some((r) => r.priority === 1 && r.table === 'local' && r.protocol === RULE_PROTOCOL);
-    if (!moved) return;
-    if (!rules.some((r) => r.priority === 0 && r.table === 'local')) await this.run([familyFlag(family), 'rule', 'add', 'pref', '0', 'lookup', 'local']);
-    await this.run([familyFlag(family), 'rule', 'del', 'pref', '1', 'table', 'local', 'protocol', RULE_PROTOCOL]);
-  }
-
-  private save(): void {
-    mkdirSync(this.stateDir, { recursive: true });
-    if (this.active.size === 0) rmSync(this.stateFile, { force: true });
-    else writeFileSync(this.stateFile, JSON.stringify(Object.fromEntries(this.active)));
+  private setup(): string[] {
+    const t = `inet ${this.table}`;
+    return [
+      `add table ${t}`,
+      `add set ${t} v4 { type ipv4_addr . inet_service . ipv4_addr . inet_service; }`,
+      `add set ${t} v6 { type ipv6_addr . inet_service . ipv6_addr . inet_service; }`,
+      `add chain ${t} input { type filter hook input priority filter; policy accept; }`,
+      `flush chain ${t} input`,
+      `add rule ${t} input ip saddr . tcp sport . ip daddr . tcp dport @v4 drop`,
+      `add rule ${t} input ip6 saddr . tcp sport . ip6 daddr . tcp dport @v6 drop`,
+    ];
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+function rulesIn(listing: NftJson): BlackholeRule[] {
+  const rules: BlackholeRule[] = [];
+  for (const entry of listing.nftables ?? []) {
+    const family = entry.set?.name === 'v4' ? 4 : entry.set?.name === 'v6' ? 6 : null;
+    if (!family) continue;
+    for (const item of entry.set?.elem ?? []) {
+      const [from, sport, to, dport] = item.concat ?? [];
+      rules.push({ family, from: String(from), to: String(to), sport: Number(sport), dport: Number(dport) });
+    }
   }
+  return rules;
 }

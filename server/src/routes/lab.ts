@@ -56,7 +56,7 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     const entry = ctx.lab.get(request.params.id) ?? (byConnection?.labId ? ctx.lab.get(byConnection.labId) : undefined);
     if (!entry || entry.kind === 'listener') throw new ApiError('KA_ERR_NOT_FOUND', `no lab connection ${JSON.stringify(request.params.id.slice(0, 100))}`);
     if (body.on && entry.status !== 'open') throw new ApiError('KA_ERR_SOCKET_GONE', `lab connection ${entry.id} is closed`);
-    if (!ctx.capabilities.netAdmin) throw new ApiError('KA_ERR_PERMISSION', 'black-holing a peer needs CAP_NET_ADMIN (it adds a policy-routing rule)');
+    if (!ctx.capabilities.netAdmin) throw new ApiError('KA_ERR_PERMISSION', 'black-holing a peer needs CAP_NET_ADMIN (it drops the peer’s segments with nftables)');
     if (!entry.local || !entry.peer) throw new ApiError('KA_ERR_CONFLICT', `lab connection ${entry.id} has no address yet`);
     try {
       if (body.on) await ctx.blackholes.on(entry.id, ruleFor(entry.local, entry.peer));
