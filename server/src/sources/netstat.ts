@@ -12,7 +12,7 @@
 import { connectionId, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { canonicalAddress, parseIpv4, parsePort, type Family } from './address.js';
-import { overlongLine } from './line-limit.js';
+import { eachLine, overlongLine } from './text-lines.js';
 import { runTool, type ToolOptions } from './run-tool.js';
 import { stateFromNetstat } from './state-names.js';
 import type { ParseIssue, ParseResult, Source } from './types.js';
@@ -109,25 +109,23 @@ function parseLine(line: number, text: string, tokens: string[]): Connection | P
 export function parseNetstat(text: string): ParseResult {
   const connections: Connection[] = [];
   const issues: ParseIssue[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').replace(/\r$/, '');
-    const overlong = overlongLine(i + 1, line);
+  eachLine(text, (line, lineNumber) => {
+    const overlong = overlongLine(lineNumber, line);
     if (overlong) {
       issues.push(overlong);
-      continue;
+      return;
     }
     const tokens = line.trim().split(/\s+/).filter(Boolean);
     const first = tokens[0];
-    if (first === undefined || first === 'Active' || first === 'Proto' || OTHER_PROTOCOL.test(first)) continue;
+    if (first === undefined || first === 'Active' || first === 'Proto' || OTHER_PROTOCOL.test(first)) return;
     if (first !== 'tcp' && first !== 'tcp6') {
-      issues.push({ line: i + 1, message: `not a netstat TCP line (Proto "${first}")`, text: line });
-      continue;
+      issues.push({ line: lineNumber, message: `not a netstat TCP line (Proto "${first}")`, text: line });
+      return;
     }
-    const result = parseLine(i + 1, line, tokens);
+    const result = parseLine(lineNumber, line, tokens);
     if ('id' in result) connections.push(result);
     else issues.push(result);
-  }
+  });
   return { connections, issues };
 }
 

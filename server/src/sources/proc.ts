@@ -21,7 +21,7 @@ import { execFile } from 'node:child_process';
 import { connectionId, type Connection, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { ANY6, formatIpv4, formatIpv6, type Family } from './address.js';
-import { MAX_LINE_CHARS, overlongLine } from './line-limit.js';
+import { eachLine, MAX_LINE_CHARS, overlongLine } from './text-lines.js';
 import { stateFromNumber } from './state-names.js';
 import { SourceUnavailableError, type ParseIssue, type ParseResult, type Source } from './types.js';
 
@@ -111,20 +111,18 @@ export function parseProcNetTcp(text: string, family: Family, userHz: number, op
   if (!(userHz > 0)) {
     return { connections, issues: [{ line: 0, message: `USER_HZ must be positive, got ${userHz}`, text: '' }] };
   }
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').replace(/\r$/, '');
-    const overlong = overlongLine(i + 1, line);
+  eachLine(text, (line, lineNumber) => {
+    const overlong = overlongLine(lineNumber, line);
     if (overlong) {
       issues.push(overlong);
-      continue;
+      return;
     }
     const trimmed = line.trim();
-    if (trimmed === '' || trimmed.startsWith('sl ')) continue;
-    const result = parseLine(i + 1, line, family, userHz, littleEndian);
+    if (trimmed === '' || trimmed.startsWith('sl ')) return;
+    const result = parseLine(lineNumber, line, family, userHz, littleEndian);
     if ('id' in result) connections.push(result);
     else issues.push(result);
-  }
+  });
   return { connections, issues };
 }
 
@@ -132,17 +130,12 @@ export function parseProcNetTcp(text: string, family: Family, userHz: number, op
 export function procFamilyOf(text: string): Family | null {
   // Line by line, stopping at the first address: one multiline regex, whose
   // \s* ran across every following blank line, was quadratic in them.
-  for (let start = 0; start <= text.length; ) {
-    const newline = text.indexOf('\n', start);
-    const end = newline < 0 ? text.length : newline;
-    const m = end - start <= MAX_LINE_CHARS ? FIRST_ADDRESS.exec(text.slice(start, end)) : null;
-    if (m) {
-      const width = m[1]?.length;
-      return width === 8 ? 4 : width === 32 ? 6 : null;
-    }
-    start = end + 1;
-  }
-  return null;
+  let width: number | undefined;
+  eachLine(text, (line) => {
+    width = line.length <= MAX_LINE_CHARS ? FIRST_ADDRESS.exec(line)?.[1]?.length : undefined;
+    return width !== undefined;
+  });
+  return width === 8 ? 4 : width === 32 ? 6 : null;
 }
 
 /** USER_HZ from `getconf CLK_TCK`; 100 (the value on every mainstream architecture) if getconf is missing. */

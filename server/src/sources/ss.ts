@@ -13,7 +13,7 @@
 import { connectionId, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { withScope, type Family } from './address.js';
-import { overlongLine } from './line-limit.js';
+import { eachLine, overlongLine } from './text-lines.js';
 import { runTool, type ToolOptions } from './run-tool.js';
 import { parseSsDuration } from './ss-duration.js';
 import { parseSsEndpoint, type SsEndpoint } from './ss-endpoint.js';
@@ -173,29 +173,27 @@ export function parseSs(text: string): ParseResult {
   let current: Pending | null = null;
   let legacy = false;
   let modern = false;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').replace(/\r$/, '');
-    const overlong = overlongLine(i + 1, line);
+  eachLine(text, (line, lineNumber) => {
+    const overlong = overlongLine(lineNumber, line);
     if (overlong) {
       // Whatever it was, the tcp_info lines after it are not the socket above's.
       issues.push(overlong);
       current = null;
-      continue;
+      return;
     }
-    if (line.trim() === '') continue;
+    if (line.trim() === '') return;
     if (line.startsWith('\t') || line.startsWith(' ')) {
       // The tab-indented tcp_info line of the socket above.
       if (current) readFields(current, line, 0);
-      continue;
+      return;
     }
     current = null;
-    if (line.startsWith('State') || line.startsWith('Netid')) continue;
-    const started = startSocket(i + 1, line);
-    if (started === null) continue;
+    if (line.startsWith('State') || line.startsWith('Netid')) return;
+    const started = startSocket(lineNumber, line);
+    if (started === null) return;
     if (!('fields' in started)) {
       issues.push(started);
-      continue;
+      return;
     }
     current = started;
     pendings.push(started);
@@ -203,7 +201,7 @@ export function parseSs(text: string): ParseResult {
       if (e.legacyV6) legacy = true;
       else if (e.family === 6) modern = true;
     }
-  }
+  });
   const connections: Connection[] = [];
   for (const p of pendings) {
     if (p.error) {

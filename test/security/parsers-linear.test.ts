@@ -1,0 +1,123 @@
+/**
+ * Finding: `POST /api/parse {format:"proc"}` with 120 KB of newlines held the
+ * whole server for 12.2 s (a multiline regex whose \s* ran across every blank
+ * line). Every text parser must take time linear in its input: hostile 1 MB
+ * inputs parse under a generous bound, and 1 MB costs at most 15× what 100 KB
+ * does. The machine is shared and busy, so each time is the fastest of three.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import { parseText } from '@keepalive-dashboard/server/parse-command';
+import { MAX_LINE_CHARS } from '@keepalive-dashboard/server/sources/text-lines';
+import fc from 'fast-check';
+
+import { detectCaptureFormat } from '../../web/src/capture/capture.js';
+import { AUTH, buildApp } from '../helpers/app.js';
+
+const SMALL_CHARS = 100 * 1024;
+const LARGE_CHARS = 1024 * 1024;
+/** A linear 1 MB parse takes ~0.1 s here; the old quadratic ones took minutes. */
+const BOUND_MS = 5000;
+const MAX_RATIO = 15;
+/** Below this a time is timer and GC noise, not work: the ratio's denominator starts here. */
+const FLOOR_MS = 2;
+
+type Parse = (text: string) => unknown;
+
+const PARSERS: Record<string, Parse> = {
+  ss: (text) => parseText('ss', text, 100),
+  netstat: (text) => parseText('netstat', text, 100),
+  // parseText also guesses tcp or tcp6 (procFamilyOf): the function the finding hit.
+  proc: (text) => parseText('proc', text, 100),
+  'web capture sniffer': detectCaptureFormat,
+};
+
+/** The fastest of three parses in ms; a parse over the bound fails at once instead of running twice more. */
+function fastestMs(parse: Parse, text: string, what: string): number {
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    parse(text);
+    const ms = performance.now() - started;
+    assert.ok(ms < BOUND_MS, `${what}: one parse of ${text.length} chars took ${Math.round(ms)} ms`);
+    best = Math.min(best, ms);
+  }
+  return best;
+}
+
+/** `make(size)` parses in time linear in size: the large one under the bound and ≤ MAX_RATIO × the small one. */
+function assertLinear(parse: Parse, make: (size: number) => string, what: string, sizes = [SMALL_CHARS, LARGE_CHARS]): void {
+  const [small = 0, large = 0] = sizes;
+  const smallMs = fastestMs(parse, make(small), what);
+  const largeMs = fastestMs(parse, make(large), what);
+  const ratio = largeMs / Math.max(smallMs, FLOOR_MS);
+  assert.ok(ratio <= MAX_RATIO, `${what}: ${large} took ${largeMs.toFixed(1)} ms, ${small} ${smallMs.toFixed(1)} ms (×${ratio.toFixed(1)})`);
+}
+
+/** `unit` repeated to exactly `chars` characters. */
+const fill = (unit: string, chars: number): string => unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
+
+/** One line: `prefix` then `unit` to `chars` in all (over the cap at both sizes). */
+const oneLine = (prefix: string, unit: string) => (chars: number) => prefix + fill(unit, chars - prefix.length);
+
+/** 17 lines of `prefix`, `unit`…, `end`: 6 KB each for 100 KB, just under the cap for 1 MB, so the regexes see them. */
+const longLines = (prefix: string, unit: string, end = '') => (chars: number) => {
+  const lineChars = Math.floor(chars / 17) - 1;
+  return `${prefix}${fill(unit, lineChars - prefix.length - end.length)}${end}\n`.repeat(17);
+};
+
+const PROC_START = '   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ';
+const SS_START = 'ESTAB 0 0 127.0.0.1:22 127.0.0.1:5000 ';
+const NETSTAT_START = 'tcp 0 0 127.0.0.1:22 127.0.0.1:5000 ESTABLISHED 0 ';
+
+const HOSTILE: Record<string, (chars: number) => string> = {
+  'newlines only': (chars) => '\n'.repeat(chars),
+  'CRLF only': (chars) => fill('\r\n', chars),
+  'one line of spaces': oneLine('', ' '),
+  "one line of 'a' then '!'": (chars) => `${'a'.repeat(chars - 1)}!`,
+  "one line of '0:'": oneLine('', '0:'),
+  'long lines of spaces then x': longLines('', ' ', 'x'),
+  'long lines of address-like runs': longLines('', '[::ffff:127.0.0.1]:0:'),
+  'long /proc lines whose inode runs into U+2028': longLines(PROC_START, '1', '\u2028'),
+  'long ss lines of timer digits': longLines(`${SS_START}timer:(on,`, '1', 'x,0)'),
+  'long ss lines of field names': longLines(SS_START, ' uid'),
+  'long netstat lines of timer digits': longLines(`${NETSTAT_START}1 on (`, '1', '/'),
+};
+
+for (const [format, parse] of Object.entries(PARSERS)) {
+  test(`${format}: hostile 1 MB inputs parse in linear time`, () => {
+    for (const [shape, make] of Object.entries(HOSTILE)) assertLinear(parse, make, `${format}, ${shape}`);
+  });
+}
+
+const fixtureLines = (path: string, from: number, to: number): string =>
+  readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8').split('\n').slice(from, to).join('\n');
+
+/** One real socket as each tool prints it (ss: the socket line and its tcp_info line). */
+const VALID: Record<'ss' | 'netstat' | 'proc', string> = {
+  ss: fixtureLines('ss/probing-client-tanoie.txt', 1, 3),
+  netstat: fixtureLines('netstat/probing-client.txt', 2, 3),
+  proc: fixtureLines('proc/probing-client-tcp.txt', 1, 2),
+};
+
+for (const [format, socket] of Object.entries(VALID)) {
+  test(`${format}: a real socket repeated 10k times parses to 10k connections in linear time`, () => {
+    const copies = (n: number): string => `${socket}\n`.repeat(n);
+    const parse = PARSERS[format] ?? assert.fail();
+    const { connections, issues } = parseText(format as keyof typeof VALID, copies(10_000), 100);
+    assert.deepEqual([connections.length, issues.length], [10_000, 0]);
+    assertLinear(parse, copies, `${format}, a real socket repeated`, [1000, 10_000]);
+  });
+
+  test(`${format}: a line over ${MAX_LINE_CHARS} characters is one short issue, and the next line still parses`, () => {
+    const text = `${'9'.repeat(MAX_LINE_CHARS + 1)}\n${socket}\n`;
+    const { connections, issues } = parseText(format as keyof typeof VALID, text, 100);
+    assert.equal(connections.length, 1);
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]?.line, 1);
+    assert.match(issues[0]?.message ?? '', /over the 65536/);
+    assert.ok((issues[0]?.text.length ?? Infinity) < 1000, 'the issue quotes the line in full');
+  });
+}
