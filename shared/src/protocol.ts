@@ -161,7 +161,16 @@ export const HealthSchema = Type.Object({
   fallbacks: Type.Array(Type.Object({ source: Type.String(), reason: Type.String() })),
   intervalMs: Type.Integer(),
   readOnly: Type.Boolean(),
-  auditLog: Type.Object({ path: Type.String(), writable: Type.Boolean(), error: Nullable(Type.String()) }),
+  auditLog: Type.Object({
+    path: Type.String(),
+    writable: Type.Boolean(),
+    /** Why changes are refused (the log could not be opened, is locked by another instance, or broke). */
+    error: Nullable(Type.String()),
+    /** What was repaired at start, e.g. "cut 37 bytes of a torn last line". */
+    repaired: Type.Optional(Nullable(Type.String())),
+    /** The last append that failed (e.g. ENOSPC) while the log stays open; null once one succeeds again. */
+    lastWriteError: Type.Optional(Nullable(Type.String())),
+  }),
   capabilities: CapabilitiesSchema,
   lastCollection: Nullable(Type.Object({ at: Type.Number(), durationMs: Type.Number(), connections: Type.Integer() })),
   serverTime: Type.Number(),
@@ -170,6 +179,15 @@ export type Health = Static<typeof HealthSchema>;
 
 export const EVENT_TYPES = ['appeared', 'closed', 'died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * A change is recorded twice: its intent, durable before it is applied, then
+ * its outcome. Only outcomes are events a person sees (the stream, /api/events);
+ * `interrupted` is written at start for an intent a crashed run left without one.
+ * Observations (deaths, appeared, closed) have no phase.
+ */
+export const CHANGE_PHASES = ['intent', 'applied', 'failed', 'interrupted'] as const;
+export type ChangePhase = (typeof CHANGE_PHASES)[number];
 
 export const EventSchema = Type.Object({
   seq: Type.Integer(),
@@ -183,6 +201,9 @@ export const EventSchema = Type.Object({
   before: Type.Optional(Type.Unknown()),
   after: Type.Optional(Type.Unknown()),
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  phase: Type.Optional(Type.Union(CHANGE_PHASES.map((p) => Type.Literal(p)))),
+  /** On an outcome: the seq of the intent record it completes. */
+  intentSeq: Type.Optional(Type.Integer()),
 });
 export type DashboardEvent = Static<typeof EventSchema>;
 

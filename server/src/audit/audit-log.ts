@@ -1,57 +1,86 @@
 /**
- * The durable audit log: one JSON object per line, appended and fsynced
- * before the API answers. It survives restarts (sequence numbers continue);
- * if it cannot be written the server refuses changes rather than make them unaudited.
+ * The durable audit log: one JSON record per line, appended and fsynced. It
+ * survives restarts (sequence numbers continue); if it cannot be written the
+ * server refuses changes rather than make them unaudited.
  *
- * The server runs as root, so the path is checked before anything is
- * appended: a mistyped or malicious `--audit-log /etc/passwd` must not grow a
- * system file. Accepted: a path that does not exist yet (created 0600), or an
- * existing regular file that is empty or whose first line is one of our
- * events. Refused: a symbolic link as the last component (never followed:
- * O_NOFOLLOW), anything not a regular file, and any other existing file.
+ * The server runs as root, so the file is held to owned-files' policy (our
+ * directory, our file, no symlink) and, since that alone would accept any
+ * file of ours, also to its content: an existing file must be empty or start
+ * with one of our records, so a mistyped `--audit-log /etc/passwd` never grows
+ * a system file. One writer per log (WriterLock); that writer knows the file's
+ * exact length, so a write cut short (ENOSPC) is cut back off, and a torn last
+ * line left by a crash is cut at the next start, never appended onto.
  */
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, readSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import { EVENT_TYPES, type DashboardEvent } from '@keepalive-dashboard/shared';
+
+import { openPrivateFile, restrictToOwner, syncDirectory } from '../security/owned-files.js';
+import { WriterLock } from './writer-lock.js';
 
 export interface AuditStatus {
   path: string;
   writable: boolean;
   error: string | null;
+  repaired: string | null;
+  lastWriteError: string | null;
 }
 
+export type AuditRecordInput = Omit<DashboardEvent, 'seq'>;
+
+export interface AuditLogOptions {
+  /** Where start-up repairs are reported. */
+  log?: (message: string) => void;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+const describeError = (error: unknown): string => `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
+
 export class AuditLog {
+  /** Open for reading once the file was accepted, even when writing is refused. */
   private fd: number | null = null;
+  private lock: WriterLock | null = null;
+  private canWrite = false;
   private error: string | null = null;
+  private repaired: string | null = null;
+  private lastWriteError: string | null = null;
+  /** The file's length as we wrote it: the one writer knows where the last complete record ends. */
+  private sizeBytes = 0;
   private lastSeq = 0;
   readonly path: string;
 
-  constructor(path: string) {
+  constructor(path: string, options: AuditLogOptions = {}) {
     this.path = resolve(path);
     try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      const existing = checkAuditPath(this.path);
-      // O_NOFOLLOW: a symlink swapped in after the check is refused too (ELOOP).
-      const fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-      const opened = fstatSync(fd);
-      if (!opened.isFile() || (existing && (opened.dev !== existing.dev || opened.ino !== existing.ino))) {
-        closeSync(fd);
-        throw refusal('EEXIST', `${this.path} changed while it was being opened: refusing it`);
-      }
-      this.fd = fd;
-      this.lastSeq = this.readAll().reduce((max, e) => Math.max(max, typeof e.seq === 'number' ? e.seq : 0), 0);
+      const opened = openPrivateFile(this.path, constants.O_RDWR | constants.O_APPEND);
+      this.fd = opened.fd;
+      // The new file's name must be as durable as the records in it.
+      if (opened.created) syncDirectory(dirname(this.path));
+      else this.assertOurs();
+      if (opened.tooOpen) restrictToOwner(this.fd);
+      this.lock = WriterLock.acquire(`${this.path}.lock`, `the audit log ${this.path}`);
+      this.repaired = this.cutTornTail();
+      if (this.repaired) options.log?.(`audit log ${this.path}: ${this.repaired}`);
+      const records = this.readAll();
+      this.lastSeq = records.reduce((max, e) => Math.max(max, typeof e.seq === 'number' ? e.seq : 0), 0);
+      this.canWrite = true;
+      this.closeDanglingIntents(records);
     } catch (error) {
-      this.error = `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
+      this.error = describeError(error);
+      this.canWrite = false;
+      // A file that is not ours is not read either; one merely locked by another instance still is.
+      if ((error as { code?: string }).code !== 'EWOULDBLOCK') this.close();
     }
   }
 
   status(): AuditStatus {
-    return { path: this.path, writable: this.fd !== null, error: this.error };
+    return { path: this.path, writable: this.canWrite, error: this.error, repaired: this.repaired, lastWriteError: this.lastWriteError };
   }
 
   get writable(): boolean {
-    return this.fd !== null;
+    return this.canWrite;
   }
 
   /** Highest sequence number written so far (including earlier runs). */
@@ -59,65 +88,143 @@ export class AuditLog {
     return this.lastSeq;
   }
 
-  nextSeq(): number {
-    return ++this.lastSeq;
-  }
-
-  /** Appends and flushes to disk; throws when the log is not writable. */
-  append(event: DashboardEvent): void {
-    if (this.fd === null) throw new Error(`audit log ${this.path} is not writable: ${this.error ?? 'closed'}`);
+  /**
+   * Gives the record the next sequence number, appends it and fsyncs; returns
+   * it as written. On failure nothing of it stays in the file and the number
+   * is not used; the log stays open when the failure was the write's (ENOSPC
+   * may pass), and closes when the file could not be put back as it was.
+   */
+  append(input: AuditRecordInput): DashboardEvent {
+    if (!this.canWrite || this.fd === null) {
+      throw Object.assign(new Error(`audit log ${this.path} is not writable: ${this.error ?? 'closed'}`), { code: 'EAUDITCLOSED' });
+    }
+    const record: DashboardEvent = { ...input, seq: this.lastSeq + 1 };
+    const bytes = Buffer.from(`${JSON.stringify(record)}\n`);
     try {
-      writeSync(this.fd, `${JSON.stringify(event)}\n`);
+      // write(2) may stop short (a filling disk): finish it, or fail and cut it off.
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
       fsyncSync(this.fd);
     } catch (error) {
-      this.error = (error as Error).message;
-      this.close();
+      this.lastWriteError = describeError(error);
+      this.rollBack();
       throw error;
     }
+    this.sizeBytes += bytes.length;
+    this.lastSeq = record.seq;
+    this.lastWriteError = null;
+    return record;
   }
 
-  /** Every event on disk, oldest first; a torn last line (crash mid-write) is skipped. */
+  /** Every record on disk (intents included), oldest first; a line that does not parse is skipped. */
   readAll(): DashboardEvent[] {
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const events: DashboardEvent[] = [];
-    for (const line of text.split('\n')) {
+    if (this.fd === null) return [];
+    const records: DashboardEvent[] = [];
+    for (const line of this.readBytes().toString('utf8').split('\n')) {
       if (!line) continue;
       try {
-        events.push(JSON.parse(line) as DashboardEvent);
+        records.push(JSON.parse(line) as DashboardEvent);
       } catch {
-        // a partial line from an interrupted write: the rest of the log is intact
+        // a line torn by a crash in a log written before torn lines were cut at start
       }
     }
-    return events;
+    return records;
   }
 
-  /** Newest first: events with seq < `before`, at most `limit`. */
+  /** Newest first: events (outcomes and observations, not intents) with seq < `before`, at most `limit`. */
   page(before: number | undefined, limit: number): DashboardEvent[] {
-    const all = this.readAll();
-    const filtered = before === undefined ? all : all.filter((e) => e.seq < before);
-    return filtered.slice(-limit).reverse();
+    const shown = this.readAll().filter((e) => e.phase !== 'intent' && (before === undefined || e.seq < before));
+    return shown.slice(-limit).reverse();
   }
 
   close(): void {
+    this.canWrite = false;
+    this.lock?.release();
+    this.lock = null;
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
+
+  private readBytes(): Buffer {
+    const fd = this.fd as number;
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, buffer, done, size - done, done);
+      if (n === 0) break;
+      done += n;
+    }
+    return buffer.subarray(0, done);
+  }
+
+  /** Refuses an existing file whose first line is not one of our records (read through our fd: no re-open). */
+  private assertOurs(): void {
+    const fd = this.fd as number;
+    const size = fstatSync(fd).size;
+    if (size === 0) return;
+    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    // Only the head: a huge unrelated file is refused without loading it.
+    const head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
+    const newline = head.indexOf('\n');
+    // No complete line: the first write of an earlier run was torn by a crash, if it looks like one of ours.
+    const ours = newline >= 0 ? isOurRecord(head.slice(0, newline)) : /^\{"(type|seq|at)":/.test(head) && head.length < HEAD_BYTES;
+    if (!ours) {
+      throw Object.assign(
+        new Error(`${this.path} exists and is not a keepalive-dashboard audit log (its first line is not one of our JSON events): refusing to append to it; give a new path or an existing audit.jsonl`),
+        { code: 'EEXIST' },
+      );
+    }
+  }
+
+  /**
+   * A crash mid-append leaves a last line without its newline; appending after
+   * it would glue the next record onto it and make that one unreadable too.
+   * Cut back to the last complete record; returns what was done, or null.
+   */
+  private cutTornTail(): string | null {
+    const fd = this.fd as number;
+    const bytes = this.readBytes();
+    this.sizeBytes = bytes.length;
+    if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return null;
+    const keep = bytes.lastIndexOf(0x0a) + 1;
+    ftruncateSync(fd, keep);
+    fsyncSync(fd);
+    this.sizeBytes = keep;
+    return `cut ${bytes.length - keep} bytes of a torn last line`;
+  }
+
+  /** An intent with no outcome: the run that wrote it stopped mid-change. Say so, once, in the log itself. */
+  private closeDanglingIntents(records: DashboardEvent[]): void {
+    const completed = new Set(records.map((e) => e.intentSeq).filter((s) => s !== undefined));
+    for (const intent of records) {
+      if (intent.phase !== 'intent' || completed.has(intent.seq)) continue;
+      this.append({
+        at: Date.now(),
+        type: intent.type,
+        phase: 'interrupted',
+        intentSeq: intent.seq,
+        connectionId: intent.connectionId,
+        summary: `${intent.summary}: outcome unknown (the server stopped before recording it)`,
+        actor: intent.actor,
+        ...(intent.detail ? { detail: intent.detail } : {}),
+      });
+    }
+  }
+
+  /** Puts the file back to its last complete record after a failed append; closes the log if even that fails. */
+  private rollBack(): void {
+    try {
+      ftruncateSync(this.fd as number, this.sizeBytes);
+      fsyncSync(this.fd as number);
+    } catch (error) {
+      this.canWrite = false;
+      this.error = `${describeError(error)} (after a failed append, the log could not be cut back to its last complete record)`;
+    }
+  }
 }
 
-const HEAD_BYTES = 64 * 1024;
-
-function refusal(code: string, message: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(message), { code });
-}
-
-/** True when `line` is one JSON event as EventBus writes them. */
-function isOurEvent(line: string): boolean {
+/** True when `line` is one JSON record as EventBus writes them. */
+function isOurRecord(line: string): boolean {
   try {
     const value = JSON.parse(line) as Record<string, unknown> | null;
     return (
@@ -129,38 +236,4 @@ function isOurEvent(line: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Throws (with an errno-like `code`) unless `path` is safe to append to;
- * returns the existing file's identity, or null when it does not exist yet.
- */
-function checkAuditPath(path: string): { dev: number; ino: number } | null {
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  if (stat.isSymbolicLink()) throw refusal('ELOOP', `${path} is a symbolic link: the audit log is never written through one (give the real path)`);
-  if (stat.isDirectory()) throw refusal('EISDIR', `${path} is a directory, not an audit log file`);
-  if (!stat.isFile()) throw refusal('EINVAL', `${path} is not a regular file (a device, socket or FIFO): refusing to use it as the audit log`);
-  if (stat.size === 0) return { dev: stat.dev, ino: stat.ino };
-  // Only the head is read: a huge unrelated file is refused without loading it.
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  let head: string;
-  try {
-    const buffer = Buffer.alloc(Math.min(HEAD_BYTES, stat.size));
-    head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-  const newline = head.indexOf('\n');
-  // No complete line: the first write of an earlier run was torn by a crash, if it looks like one of ours.
-  const ours = newline >= 0 ? isOurEvent(head.slice(0, newline)) : /^\{"type":"[a-z]+",/.test(head) && head.length < HEAD_BYTES;
-  if (!ours) {
-    throw refusal('EEXIST', `${path} exists and is not a keepalive-dashboard audit log (its first line is not one of our JSON events): refusing to append to it; give a new path or an existing audit.jsonl`);
-  }
-  return { dev: stat.dev, ino: stat.ino };
 }

@@ -1,7 +1,8 @@
 /**
  * Changing sockets: keepalive retunes (owned through our fd, foreign through
- * pidfd_getfd) and kills (SOCK_DESTROY). Each change reads back what the
- * kernel holds afterwards, and is audited before the API answers.
+ * pidfd_getfd) and kills (SOCK_DESTROY). Each change is audited write-ahead
+ * (EventBus.change: intent durable before it is applied), and a retune reads
+ * back what the kernel holds afterwards.
  */
 import { getKeepalive, setKeepalive, validateKeepalive } from '@keepalive-dashboard/native';
 import type { ConnectionView, KeepaliveSettings, PatchResult } from '@keepalive-dashboard/shared';
@@ -42,7 +43,7 @@ export class SocketControl {
 
   private assertMayChange(): void {
     if (this.deps.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
-    if (!this.deps.auditWritable()) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
+    if (!this.deps.auditWritable()) throw this.deps.events.auditRefusal();
   }
 
   /** Applies a keepalive change; returns what the kernel held before and after. */
@@ -58,20 +59,18 @@ export class SocketControl {
     if (NO_KEEPALIVE_STATES.has(view.state) || view.inode === 0) {
       throw new ApiError('KA_ERR_NOT_APPLICABLE', `keepalive means nothing for a ${view.state} socket`);
     }
-    const result = await this.apply(view, patch);
-    this.deps.foreignSettings.set(view.inode, result.after, (this.deps.now ?? Date.now)());
-    this.deps.events.emit(
-      {
-        type: 'retuned',
-        connectionId: view.id,
-        summary: `${describe(view)} retuned: ${summarizeChange(result.before, result.after)}`,
-        actor,
-        before: result.before,
-        after: result.after,
+    const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
+    const result = await this.deps.events.change(
+      { type: 'retuned', connectionId: view.id, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
+      () => this.apply(view, patch),
+      (done) => ({
+        summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
+        before: done.before,
+        after: done.after,
         detail: { ownership: view.ownership },
-      },
-      true,
+      }),
     );
+    this.deps.foreignSettings.set(view.inode, result.after, (this.deps.now ?? Date.now)());
     return result;
   }
 
@@ -107,16 +106,22 @@ export class SocketControl {
   }
 
   /** Kills a connection the way `ss -K` does. */
-  kill(view: ConnectionView, actor: string): void {
+  async kill(view: ConnectionView, actor: string): Promise<void> {
     this.assertMayChange();
-    if (!this.deps.killer) throw new ApiError('KA_ERR_UNAVAILABLE', 'killing connections needs the native addon');
+    const killer = this.deps.killer;
+    if (!killer) throw new ApiError('KA_ERR_UNAVAILABLE', 'killing connections needs the native addon');
     if (view.state === 'LISTEN') throw new ApiError('KA_ERR_NOT_APPLICABLE', 'a LISTEN socket cannot be killed with SOCK_DESTROY; stop its owner instead');
-    try {
-      this.deps.killer.destroy(view);
-    } catch (error) {
-      throw fromSystemError(error, describe(view));
-    }
-    this.deps.events.emit({ type: 'killed', connectionId: view.id, summary: `${describe(view)} killed`, actor }, true);
+    await this.deps.events.change(
+      { type: 'killed', connectionId: view.id, actor, what: `kill ${describe(view)}` },
+      () => {
+        try {
+          killer.destroy(view);
+        } catch (error) {
+          throw fromSystemError(error, describe(view));
+        }
+      },
+      () => ({ summary: `${describe(view)} killed` }),
+    );
   }
 }
 

@@ -92,7 +92,7 @@ export async function connectionRoutes(fastify: FastifyInstance, ctx: AppContext
 
   fastify.delete<{ Params: { id: string } }>('/api/connections/:id', { config: MUTATION_LIMIT }, async (request, reply) => {
     const view = findView(ctx, request.params.id);
-    ctx.control.kill(view, request.ip);
+    await ctx.control.kill(view, request.ip);
     void ctx.store.collectFresh().catch(() => {});
     return reply.code(200).send({ killed: view.id });
   });

@@ -36,7 +36,7 @@ export async function hostRoutes(fastify: FastifyInstance, ctx: AppContext): Pro
 
   fastify.put('/api/sysctl', { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
-    if (!ctx.audit.writable) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
+    ctx.events.assertCanAudit();
     const body = request.body as Record<string, unknown> | null;
     // Name the bound the way the keepalive API does.
     for (const [key, bound] of Object.entries(SYSCTL_FIELD_BOUNDS)) {
@@ -47,17 +47,18 @@ export async function hostRoutes(fastify: FastifyInstance, ctx: AppContext): Pro
     }
     const patch = validateBody(SysctlPatchSchema, body);
     if (!ctx.capabilities.sysctlWrite) throw new ApiError('KA_ERR_PERMISSION', 'changing net.ipv4.tcp_keepalive_* needs root (write access to /proc/sys/net/ipv4)');
-    let result: { before: Sysctl; after: Sysctl };
-    try {
-      result = ctx.sysctl.write(patch);
-    } catch (error) {
-      throw fromSystemError(error, 'sysctl');
-    }
-    ctx.events.emit(
-      { type: 'sysctl', connectionId: null, summary: 'net.ipv4.tcp_keepalive_* changed', actor: request.ip, before: result.before, after: result.after },
-      true,
+    const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
+    return ctx.events.change(
+      { type: 'sysctl', connectionId: null, actor: request.ip, what: `set net.ipv4.tcp_keepalive_* (${asked})`, detail: { patch } },
+      (): { before: Sysctl; after: Sysctl } => {
+        try {
+          return ctx.sysctl.write(patch);
+        } catch (error) {
+          throw fromSystemError(error, 'sysctl');
+        }
+      },
+      (result) => ({ summary: 'net.ipv4.tcp_keepalive_* changed', before: result.before, after: result.after }),
     );
-    return result;
   });
 
   fastify.get('/api/events', async (request) => {

@@ -24,7 +24,7 @@ const LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
 export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
   const mutable = (): void => {
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
-    if (!ctx.audit.writable) throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE');
+    ctx.events.assertCanAudit();
   };
   /**
    * The entry plus the id its socket has in the connection table, once collected.
@@ -58,21 +58,25 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     if (body.on && entry.status !== 'open') throw new ApiError('KA_ERR_SOCKET_GONE', `lab connection ${entry.id} is closed`);
     if (!ctx.capabilities.netAdmin) throw new ApiError('KA_ERR_PERMISSION', 'black-holing a peer needs CAP_NET_ADMIN (it drops the peer’s segments with nftables)');
     if (!entry.local || !entry.peer) throw new ApiError('KA_ERR_CONFLICT', `lab connection ${entry.id} has no address yet`);
-    try {
-      if (body.on) await ctx.blackholes.on(entry.id, ruleFor(entry.local, entry.peer));
-      else await ctx.blackholes.off(entry.id);
-    } catch (error) {
-      throw fromSystemError(error, 'black hole');
-    }
-    ctx.events.emit(
+    const { local, peer } = entry;
+    const peerText = `peer ${peer.address}:${peer.port}`;
+    await ctx.events.change(
       {
         type: 'blackhole',
         connectionId: byConnection?.id ?? null,
-        summary: `lab connection ${entry.id}: peer ${entry.peer.address}:${entry.peer.port} ${body.on ? 'black-holed: its replies now vanish' : 'restored'}`,
         actor: request.ip,
+        what: `lab connection ${entry.id}: ${body.on ? 'black-hole' : 'restore'} ${peerText}`,
         detail: { labId: entry.id, on: body.on },
       },
-      true,
+      async () => {
+        try {
+          if (body.on) await ctx.blackholes.on(entry.id, ruleFor(local, peer));
+          else await ctx.blackholes.off(entry.id);
+        } catch (error) {
+          throw fromSystemError(error, 'black hole');
+        }
+      },
+      () => ({ summary: `lab connection ${entry.id}: ${peerText} ${body.on ? 'black-holed: its replies now vanish' : 'restored'}` }),
     );
     return { id: entry.id, blackholed: ctx.blackholes.isOn(entry.id) };
   });
@@ -85,17 +89,21 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     if (!ctx.labAnyAddress && !isLoopbackAddress(host)) {
       throw new ApiError('KA_ERR_PERMISSION', `lab connections go to loopback only (127.0.0.0/8, ::1); start with --lab-any-address to allow ${host}`);
     }
-    let entry: LabEntry;
-    try {
-      entry = await ctx.lab.connect(host, body.port);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-        throw new ApiError('KA_ERR_CONFLICT', `cannot connect to ${host}:${body.port}: ${code}`);
-      }
-      throw fromSystemError(error, 'lab connection');
-    }
-    ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab connection ${entry.id} opened to ${host}:${body.port}`, actor: request.ip, detail: { entry } }, true);
+    const entry = await ctx.events.change(
+      { type: 'lab', connectionId: null, actor: request.ip, what: `open a lab connection to ${host}:${body.port}` },
+      async () => {
+        try {
+          return await ctx.lab.connect(host, body.port);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+            throw new ApiError('KA_ERR_CONFLICT', `cannot connect to ${host}:${body.port}: ${code}`);
+          }
+          throw fromSystemError(error, 'lab connection');
+        }
+      },
+      (opened) => ({ summary: `lab connection ${opened.id} opened to ${host}:${body.port}`, detail: { entry: opened } }),
+    );
     return reply.code(201).send(await withConnectionId(entry));
   });
 
@@ -105,16 +113,20 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     const host = labHost(body.host ?? '127.0.0.1');
     if (!host) throw new ApiError('KA_ERR_BAD_REQUEST', 'host must be an IP address or localhost');
     if (!ctx.labAnyAddress && !isLoopbackAddress(host)) throw new ApiError('KA_ERR_PERMISSION', 'lab listeners bind loopback only unless --lab-any-address');
-    let entry: LabEntry;
-    try {
-      entry = await ctx.lab.listen(body.port, host);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'EADDRINUSE') throw new ApiError('KA_ERR_CONFLICT', `port ${body.port} is already in use`);
-      if (code === 'EACCES') throw new ApiError('KA_ERR_PERMISSION', `binding port ${body.port} needs CAP_NET_BIND_SERVICE`);
-      throw fromSystemError(error, 'lab listener');
-    }
-    ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab listener ${entry.id} on ${host}:${entry.local?.port}`, actor: request.ip, detail: { entry } }, true);
+    const entry = await ctx.events.change(
+      { type: 'lab', connectionId: null, actor: request.ip, what: `open a lab listener on ${host}:${body.port}` },
+      async () => {
+        try {
+          return await ctx.lab.listen(body.port, host);
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === 'EADDRINUSE') throw new ApiError('KA_ERR_CONFLICT', `port ${body.port} is already in use`);
+          if (code === 'EACCES') throw new ApiError('KA_ERR_PERMISSION', `binding port ${body.port} needs CAP_NET_BIND_SERVICE`);
+          throw fromSystemError(error, 'lab listener');
+        }
+      },
+      (opened) => ({ summary: `lab listener ${opened.id} on ${host}:${opened.local?.port}`, detail: { entry: opened } }),
+    );
     return reply.code(201).send(await withConnectionId(entry));
   });
 
@@ -122,8 +134,11 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     mutable();
     const entry = ctx.lab.get(request.params.id);
     if (!entry) throw new ApiError('KA_ERR_NOT_FOUND', `no lab object ${JSON.stringify(request.params.id.slice(0, 100))}`);
-    const closed = ctx.lab.close(entry.id);
-    ctx.events.emit({ type: 'lab', connectionId: null, summary: `lab ${entry.kind} ${entry.id} closed`, actor: request.ip }, true);
+    const closed = await ctx.events.change(
+      { type: 'lab', connectionId: null, actor: request.ip, what: `close lab ${entry.kind} ${entry.id}` },
+      () => ctx.lab.close(entry.id),
+      () => ({ summary: `lab ${entry.kind} ${entry.id} closed` }),
+    );
     void ctx.store.collectFresh().catch(() => {});
     return closed;
   });
