@@ -111,9 +111,9 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   const log = options.log ?? ((message: string) => fastify.log.warn(message));
   const now = Date.now;
   const intervalMs = options.intervalMs ?? 1000;
-  const audit = new AuditLog(options.auditLogPath ?? defaultAuditLogPath());
+  const audit = new AuditLog(options.auditLogPath ?? defaultAuditLogPath(), { log });
   if (!audit.writable) log(`audit log ${audit.path} cannot be written (${audit.status().error}): changes will be refused`);
-  const events = new EventBus(audit, now);
+  const events = new EventBus(audit, now, log);
   const factories = options.sourceFactories ?? SOURCE_FACTORIES;
   const selected: SelectedSource = await selectSource(options.source ?? 'auto', factories, log);
   const foreign = options.foreign === undefined ? nativeForeignAccess() : options.foreign;
