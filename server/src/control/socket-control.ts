@@ -4,7 +4,7 @@
  * (EventBus.change: intent durable before it is applied), and a retune reads
  * back what the kernel holds afterwards.
  */
-import { getKeepalive, setKeepalive, validateKeepalive } from '@keepalive-dashboard/native';
+import { getKeepalive, setKeepalive, validateKeepalive, type SocketTarget } from '@keepalive-dashboard/native';
 import type { ConnectionView, KeepaliveSettings, PatchResult } from '@keepalive-dashboard/shared';
 
 import { ApiError, fromSystemError } from '../errors.js';
@@ -59,50 +59,45 @@ export class SocketControl {
     if (NO_KEEPALIVE_STATES.has(view.state) || view.inode === 0) {
       throw new ApiError('KA_ERR_NOT_APPLICABLE', `keepalive means nothing for a ${view.state} socket`);
     }
+    const owned = this.deps.lab.handleForInode(view.inode);
+    if (!owned && !this.deps.foreign) throw new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
     const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
-    const result = await this.deps.events.change(
-      { type: 'retuned', connectionId: view.id, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
-      () => this.apply(view, patch),
-      (done) => ({
-        summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
-        before: done.before,
-        after: done.after,
-        detail: { ownership: view.ownership },
-      }),
-    );
+    let result: PatchResult;
+    try {
+      result = await this.deps.events.change(
+        { type: 'retuned', connectionId: view.id, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
+        () => (owned ? retuneAndReadBack(owned.handle, patch) : this.applyForeign(view, patch)),
+        (done) => ({
+          summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
+          before: done.before,
+          after: done.after,
+          detail: { ownership: view.ownership },
+        }),
+      );
+    } catch (error) {
+      // Mapped here, not inside the change: the audit's failed outcome keeps the kernel's errno.
+      throw fromSystemError(error, `socket inode ${view.inode}`);
+    }
     this.deps.foreignSettings.set(view.inode, result.after, (this.deps.now ?? Date.now)());
     return result;
   }
 
-  private async apply(view: ConnectionView, patch: Partial<KeepaliveSettings>): Promise<PatchResult> {
-    const owned = this.deps.lab.handleForInode(view.inode);
-    if (owned) {
-      try {
-        const before = getKeepalive(owned.handle);
-        setKeepalive(owned.handle, patch);
-        return { before, after: getKeepalive(owned.handle) };
-      } catch (error) {
-        throw fromSystemError(error, 'the owned socket');
-      }
-    }
-    if (!this.deps.foreign) throw new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
+  /** Retunes another process's socket through a duplicate of one of its holders' fds. */
+  private async applyForeign(view: ConnectionView, patch: Partial<KeepaliveSettings>): Promise<PatchResult> {
+    const foreign = this.deps.foreign as ForeignAccess;
     const holders = await this.deps.processMap.refreshFor(view.inode);
     if (holders.length === 0) throw new ApiError('KA_ERR_SOCKET_GONE', `no process holds socket inode ${view.inode} any more: the socket is gone`);
     let lastError: unknown;
     for (const holder of holders) {
       try {
-        return this.deps.foreign.withSocket(holder.pid, holder.fd, view.inode, (fd) => {
-          const before = getKeepalive(fd);
-          setKeepalive(fd, patch);
-          return { before, after: getKeepalive(fd) };
-        });
+        return foreign.withSocket(holder.pid, holder.fd, view.inode, (fd) => retuneAndReadBack(fd, patch));
       } catch (error) {
         lastError = error;
         // EPERM on one holder means EPERM on all (same caps); other errors: try the next holder.
         if ((error as { code?: string }).code === 'EPERM') break;
       }
     }
-    throw fromSystemError(lastError, `socket inode ${view.inode}`);
+    throw lastError;
   }
 
   /** Kills a connection the way `ss -K` does. */
@@ -111,18 +106,23 @@ export class SocketControl {
     const killer = this.deps.killer;
     if (!killer) throw new ApiError('KA_ERR_UNAVAILABLE', 'killing connections needs the native addon');
     if (view.state === 'LISTEN') throw new ApiError('KA_ERR_NOT_APPLICABLE', 'a LISTEN socket cannot be killed with SOCK_DESTROY; stop its owner instead');
-    await this.deps.events.change(
-      { type: 'killed', connectionId: view.id, actor, what: `kill ${describe(view)}` },
-      () => {
-        try {
-          killer.destroy(view);
-        } catch (error) {
-          throw fromSystemError(error, describe(view));
-        }
-      },
-      () => ({ summary: `${describe(view)} killed` }),
-    );
+    try {
+      await this.deps.events.change(
+        { type: 'killed', connectionId: view.id, actor, what: `kill ${describe(view)}` },
+        () => killer.destroy(view),
+        () => ({ summary: `${describe(view)} killed` }),
+      );
+    } catch (error) {
+      throw fromSystemError(error, describe(view));
+    }
   }
+}
+
+/** Applies `patch`; returns the settings as the kernel holds them before and after. */
+function retuneAndReadBack(target: SocketTarget, patch: Partial<KeepaliveSettings>): PatchResult {
+  const before = getKeepalive(target);
+  setKeepalive(target, patch);
+  return { before, after: getKeepalive(target) };
 }
 
 export function summarizeChange(before: KeepaliveSettings, after: KeepaliveSettings): string {

@@ -48,17 +48,16 @@ export async function hostRoutes(fastify: FastifyInstance, ctx: AppContext): Pro
     const patch = validateBody(SysctlPatchSchema, body);
     if (!ctx.capabilities.sysctlWrite) throw new ApiError('KA_ERR_PERMISSION', 'changing net.ipv4.tcp_keepalive_* needs root (write access to /proc/sys/net/ipv4)');
     const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
-    return ctx.events.change(
-      { type: 'sysctl', connectionId: null, actor: request.ip, what: `set net.ipv4.tcp_keepalive_* (${asked})`, detail: { patch } },
-      (): { before: Sysctl; after: Sysctl } => {
-        try {
-          return ctx.sysctl.write(patch);
-        } catch (error) {
-          throw fromSystemError(error, 'sysctl');
-        }
-      },
-      (result) => ({ summary: 'net.ipv4.tcp_keepalive_* changed', before: result.before, after: result.after }),
-    );
+    try {
+      return await ctx.events.change(
+        { type: 'sysctl', connectionId: null, actor: request.ip, what: `set net.ipv4.tcp_keepalive_* (${asked})`, detail: { patch } },
+        (): { before: Sysctl; after: Sysctl } => ctx.sysctl.write(patch),
+        (result) => ({ summary: 'net.ipv4.tcp_keepalive_* changed', before: result.before, after: result.after }),
+      );
+    } catch (error) {
+      // Mapped after the change: the audit's failed outcome keeps the errno.
+      throw fromSystemError(error, 'sysctl');
+    }
   });
 
   fastify.get('/api/events', async (request) => {

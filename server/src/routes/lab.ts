@@ -60,24 +60,22 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     if (!entry.local || !entry.peer) throw new ApiError('KA_ERR_CONFLICT', `lab connection ${entry.id} has no address yet`);
     const { local, peer } = entry;
     const peerText = `peer ${peer.address}:${peer.port}`;
-    await ctx.events.change(
-      {
-        type: 'blackhole',
-        connectionId: byConnection?.id ?? null,
-        actor: request.ip,
-        what: `lab connection ${entry.id}: ${body.on ? 'black-hole' : 'restore'} ${peerText}`,
-        detail: { labId: entry.id, on: body.on },
-      },
-      async () => {
-        try {
-          if (body.on) await ctx.blackholes.on(entry.id, ruleFor(local, peer));
-          else await ctx.blackholes.off(entry.id);
-        } catch (error) {
-          throw fromSystemError(error, 'black hole');
-        }
-      },
-      () => ({ summary: `lab connection ${entry.id}: ${peerText} ${body.on ? 'black-holed: its replies now vanish' : 'restored'}` }),
-    );
+    try {
+      await ctx.events.change(
+        {
+          type: 'blackhole',
+          connectionId: byConnection?.id ?? null,
+          actor: request.ip,
+          what: `lab connection ${entry.id}: ${body.on ? 'black-hole' : 'restore'} ${peerText}`,
+          detail: { labId: entry.id, on: body.on },
+        },
+        () => (body.on ? ctx.blackholes.on(entry.id, ruleFor(local, peer)) : ctx.blackholes.off(entry.id)),
+        () => ({ summary: `lab connection ${entry.id}: ${peerText} ${body.on ? 'black-holed: its replies now vanish' : 'restored'}` }),
+      );
+    } catch (error) {
+      // Mapped after the change: the audit's failed outcome keeps the errno.
+      throw fromSystemError(error, 'black hole');
+    }
     return { id: entry.id, blackholed: ctx.blackholes.isOn(entry.id) };
   });
 
@@ -89,21 +87,21 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     if (!ctx.labAnyAddress && !isLoopbackAddress(host)) {
       throw new ApiError('KA_ERR_PERMISSION', `lab connections go to loopback only (127.0.0.0/8, ::1); start with --lab-any-address to allow ${host}`);
     }
-    const entry = await ctx.events.change(
-      { type: 'lab', connectionId: null, actor: request.ip, what: `open a lab connection to ${host}:${body.port}` },
-      async () => {
-        try {
-          return await ctx.lab.connect(host, body.port);
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-            throw new ApiError('KA_ERR_CONFLICT', `cannot connect to ${host}:${body.port}: ${code}`);
-          }
-          throw fromSystemError(error, 'lab connection');
-        }
-      },
-      (opened) => ({ summary: `lab connection ${opened.id} opened to ${host}:${body.port}`, detail: { entry: opened } }),
-    );
+    let entry: LabEntry;
+    try {
+      entry = await ctx.events.change(
+        { type: 'lab', connectionId: null, actor: request.ip, what: `open a lab connection to ${host}:${body.port}` },
+        () => ctx.lab.connect(host, body.port),
+        (opened) => ({ summary: `lab connection ${opened.id} opened to ${host}:${body.port}`, detail: { entry: opened } }),
+      );
+    } catch (error) {
+      // Mapped after the change: the audit's failed outcome keeps the errno.
+      const code = (error as { code?: string }).code;
+      if (code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+        throw new ApiError('KA_ERR_CONFLICT', `cannot connect to ${host}:${body.port}: ${code}`);
+      }
+      throw fromSystemError(error, 'lab connection');
+    }
     return reply.code(201).send(await withConnectionId(entry));
   });
 
@@ -113,20 +111,19 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     const host = labHost(body.host ?? '127.0.0.1');
     if (!host) throw new ApiError('KA_ERR_BAD_REQUEST', 'host must be an IP address or localhost');
     if (!ctx.labAnyAddress && !isLoopbackAddress(host)) throw new ApiError('KA_ERR_PERMISSION', 'lab listeners bind loopback only unless --lab-any-address');
-    const entry = await ctx.events.change(
-      { type: 'lab', connectionId: null, actor: request.ip, what: `open a lab listener on ${host}:${body.port}` },
-      async () => {
-        try {
-          return await ctx.lab.listen(body.port, host);
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code === 'EADDRINUSE') throw new ApiError('KA_ERR_CONFLICT', `port ${body.port} is already in use`);
-          if (code === 'EACCES') throw new ApiError('KA_ERR_PERMISSION', `binding port ${body.port} needs CAP_NET_BIND_SERVICE`);
-          throw fromSystemError(error, 'lab listener');
-        }
-      },
-      (opened) => ({ summary: `lab listener ${opened.id} on ${host}:${opened.local?.port}`, detail: { entry: opened } }),
-    );
+    let entry: LabEntry;
+    try {
+      entry = await ctx.events.change(
+        { type: 'lab', connectionId: null, actor: request.ip, what: `open a lab listener on ${host}:${body.port}` },
+        () => ctx.lab.listen(body.port, host),
+        (opened) => ({ summary: `lab listener ${opened.id} on ${host}:${opened.local?.port}`, detail: { entry: opened } }),
+      );
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EADDRINUSE') throw new ApiError('KA_ERR_CONFLICT', `port ${body.port} is already in use`);
+      if (code === 'EACCES') throw new ApiError('KA_ERR_PERMISSION', `binding port ${body.port} needs CAP_NET_BIND_SERVICE`);
+      throw fromSystemError(error, 'lab listener');
+    }
     return reply.code(201).send(await withConnectionId(entry));
   });
 
