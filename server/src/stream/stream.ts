@@ -3,7 +3,11 @@
  * they happen, and detail frames for the one connection a client selected.
  * A client that cannot keep up is not queued for: it is skipped until its
  * buffer drains and then gets a fresh snapshot — the newest state, never a backlog.
+ * Every frame goes out through the client's Outbox, which counts what it has
+ * not taken; a client that takes nothing is closed, pings and selects are rate-limited.
  */
+import type { Socket } from 'node:net';
+
 import type { FastifyInstance } from 'fastify';
 import { Value } from '@sinclair/typebox/value';
 import type { WebSocket } from '@fastify/websocket';
@@ -19,13 +23,15 @@ import {
   type ClientFrame,
   type ConnectionFilter,
   type ConnectionView,
-  type DashboardEvent,
   type ServerFrame,
 } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
 import type { Delta } from '../collector/store.js';
 import { detailFor } from './detail.js';
+import { CLOSE_POLICY_VIOLATION, STREAM_LIMITS } from './limits.js';
+import { Outbox, type CloseReason, type FrameKind } from './outbox.js';
+import { TokenBucket } from './token-bucket.js';
 
 
 /**
@@ -68,41 +74,68 @@ interface Pending {
   removed: Set<string>;
 }
 
+/** A select that came over the limit: the latest one, applied when the bucket allows. */
+interface WantedSelect {
+  id: string;
+  intervalMs: number;
+}
+
 class StreamClient {
   private ids = new Set<string>();
   private filter: ConnectionFilter = {};
   /** A snapshot was asked for (or the pending delta grew past one) while the client was behind. */
   private snapshotWanted = false;
   private pending: Pending | null = null;
-  private selectTimer: NodeJS.Timeout | null = null;
+  /** Closed by us: sent nothing more, its messages ignored, while ws waits for the closing handshake. */
+  private closed = false;
+  private readonly outbox: Outbox;
+  private readonly pings: TokenBucket;
+  private pingsIgnored = 0;
+  /** A ping came while there was no room for its pong: one pong is owed, however many pings came. */
+  private pongOwed = false;
+  private readonly selects: TokenBucket;
+  private selectWanted: WantedSelect | null = null;
+  private selectWantedTimer: NodeJS.Timeout | null = null;
+  private detailTimer: NodeJS.Timeout | null = null;
   private selectedId: string | null = null;
+  /** The next detail re-reads holders and settings (a new select), whenever it gets to run. */
+  private detailRefreshDue = false;
+  private detailInFlight = false;
 
   constructor(
-    private readonly socket: WebSocket,
+    socket: WebSocket,
+    tcp: Socket | undefined,
     private readonly ctx: AppContext,
     private readonly shared: SharedFrames,
-  ) {}
-
-  private send(frame: ServerFrame | Buffer): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
-    if (Buffer.isBuffer(frame)) this.socket.send(frame, { binary: false });
-    else this.socket.send(JSON.stringify(frame));
+    private readonly onClosed: () => void,
+  ) {
+    this.outbox = new Outbox(socket, tcp, ctx, ctx.now());
+    this.pings = new TokenBucket(STREAM_LIMITS.pingBurst, STREAM_LIMITS.pingPerSec, ctx.now);
+    this.selects = new TokenBucket(STREAM_LIMITS.selectBurst, STREAM_LIMITS.selectPerSec, ctx.now);
   }
 
-  /** Unsent data past the high-water mark: nothing more is queued for this client. */
+  /** The one send path: false when the client had no room for a frame of this kind (it was not serialized). */
+  private send(frame: ServerFrame | Buffer, kind: FrameKind): boolean {
+    if (this.closed || !this.outbox.open || !this.outbox.hasRoom(kind)) return false;
+    this.outbox.queue(Buffer.isBuffer(frame) ? frame : JSON.stringify(frame));
+    return true;
+  }
+
+  /** Unsent data past the high-water mark: no more state is queued for this client. */
   private behind(): boolean {
-    return this.socket.bufferedAmount > this.ctx.streamHighWaterBytes;
+    return !this.outbox.hasRoom('state');
   }
 
-  get isBehind(): boolean {
+  private get isBehind(): boolean {
     return this.snapshotWanted || this.pending !== null;
   }
 
   sendError(code: string, message: string): void {
-    this.send({ type: 'error', serverTime: this.ctx.now(), code, message });
+    this.send({ type: 'error', serverTime: this.ctx.now(), code, message }, 'reply');
   }
 
   snapshot(): void {
+    if (this.closed) return;
     this.pending = null;
     if (this.behind()) {
       this.snapshotWanted = true;
@@ -112,17 +145,17 @@ class StreamClient {
     if (isEmptyFilter(this.filter)) {
       const { text, ids } = this.shared.snapshot();
       this.ids = new Set(ids);
-      this.send(text);
+      this.send(text, 'state');
       return;
     }
     const snap = this.ctx.store.snapshot();
     const connections = snap.connections.filter((v) => matchesFilter(v, this.filter));
     this.ids = new Set(connections.map((v) => v.id));
-    this.send({ type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections, totals: snap.totals });
+    this.send({ type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections, totals: snap.totals }, 'state');
   }
 
   onDelta(delta: Delta): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.closed || !this.outbox.open) return;
     if (this.snapshotWanted) {
       if (!this.behind()) this.snapshot();
       return;
@@ -137,7 +170,7 @@ class StreamClient {
     if (isEmptyFilter(this.filter)) {
       for (const view of delta.added) this.ids.add(view.id);
       for (const id of delta.removed) this.ids.delete(id);
-      this.send(this.shared.delta(delta));
+      this.send(this.shared.delta(delta), 'state');
       return;
     }
     const added = [];
@@ -158,7 +191,7 @@ class StreamClient {
     for (const id of delta.removed) {
       if (this.ids.delete(id)) removed.push(id);
     }
-    this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals });
+    this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals }, 'state');
   }
 
   private fold(delta: Delta): void {
@@ -198,15 +231,17 @@ class StreamClient {
       }
     }
     for (const id of pending.removed) if (this.ids.delete(id)) removed.push(id);
-    this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals });
+    this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals }, 'state');
   }
 
-  onEvent(event: DashboardEvent): void {
-    if (this.isBehind || this.behind()) return;
-    this.send({ type: 'event', serverTime: this.ctx.now(), event });
+  /** `text`: the event frame, serialized once for every client. */
+  onEvent(text: Buffer): void {
+    if (this.isBehind) return;
+    this.send(text, 'event');
   }
 
   onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.closed) return;
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
     if (isBinary) return this.sendError('KA_ERR_BAD_REQUEST', 'binary frames are not understood; send JSON text');
     if (size > MAX_CLIENT_FRAME_BYTES) return this.sendError('KA_ERR_PAYLOAD_TOO_LARGE', `frame of ${size} bytes refused (limit ${MAX_CLIENT_FRAME_BYTES})`);
@@ -230,59 +265,159 @@ class StreamClient {
   private handle(frame: ClientFrame): void {
     switch (frame.type) {
       case 'ping':
-        this.send({ type: 'error', serverTime: this.ctx.now(), code: 'KA_PONG', message: 'pong' });
+        this.ping();
         return;
       case 'filter':
         this.filter = frame.filter;
         this.snapshot();
         return;
       case 'select':
-        this.select(frame.id, frame.intervalMs ?? 250);
+        this.requestSelect(frame.id, frame.intervalMs ?? 250);
         return;
     }
   }
 
-  private select(id: string | null, intervalMs: number): void {
-    if (this.selectTimer) clearInterval(this.selectTimer);
-    this.selectTimer = null;
-    this.selectedId = id;
-    if (id === null) return;
-    const push = async (refresh: boolean): Promise<void> => {
-      const view = this.ctx.store.get(id);
-      if (!view) {
-        this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: null, error: { code: 'KA_ERR_SOCKET_GONE', message: 'the connection is gone' } });
-        return;
-      }
-      const detail = await detailFor(this.ctx, view, refresh);
-      if (this.selectedId !== id) return;
-      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: detail.tcpInfo, connection: detail.connection, error: detail.error });
-    };
-    void push(true);
-    this.selectTimer = setInterval(() => void push(false), intervalMs);
+  private ping(): void {
+    if (this.pings.take()) {
+      if (!this.sendPong()) this.pongOwed = true;
+      return;
+    }
+    this.pingsIgnored++;
+    if (this.pingsIgnored > STREAM_LIMITS.pingFloodAfter) {
+      this.close({ code: CLOSE_POLICY_VIOLATION, reason: `ping flood: over ${STREAM_LIMITS.pingFloodAfter} pings past the limit of ${STREAM_LIMITS.pingPerSec}/s` });
+    }
   }
 
-  close(): void {
-    if (this.selectTimer) clearInterval(this.selectTimer);
+  private sendPong(): boolean {
+    return this.send({ type: 'error', serverTime: this.ctx.now(), code: 'KA_PONG', message: 'pong' }, 'reply');
+  }
+
+  /** Over the limit, selects coalesce: the latest is applied once the bucket allows. Deselecting costs nothing and is applied at once. */
+  private requestSelect(id: string | null, intervalMs: number): void {
+    if (id === null) {
+      this.selectWanted = null;
+      if (this.selectWantedTimer) clearTimeout(this.selectWantedTimer);
+      this.selectWantedTimer = null;
+      this.select(null, intervalMs);
+      return;
+    }
+    this.selectWanted = { id, intervalMs };
+    if (this.selectWantedTimer === null) this.applyWantedSelect();
+  }
+
+  private applyWantedSelect(): void {
+    this.selectWantedTimer = null;
+    const wanted = this.selectWanted;
+    if (wanted === null || this.closed) return;
+    const waitMs = this.selects.waitMs();
+    if (waitMs > 0 || !this.selects.take()) {
+      this.selectWantedTimer = setTimeout(() => this.applyWantedSelect(), Math.max(1, waitMs));
+      return;
+    }
+    this.selectWanted = null;
+    this.select(wanted.id, wanted.intervalMs);
+  }
+
+  private select(id: string | null, intervalMs: number): void {
+    if (this.detailTimer) clearInterval(this.detailTimer);
+    this.detailTimer = null;
+    this.selectedId = id;
+    if (id === null) return;
+    this.detailRefreshDue = true;
+    void this.pushDetail(id);
+    this.detailTimer = setInterval(() => void this.pushDetail(id), intervalMs);
+  }
+
+  /**
+   * A detail frame, worked out only when the client has room for it (one that
+   * is not reading costs no tcp_info reads either), one at a time per client.
+   */
+  private async pushDetail(id: string): Promise<void> {
+    if (this.detailInFlight || this.closed || this.selectedId !== id || !this.outbox.hasRoom('reply')) return;
+    const view = this.ctx.store.get(id);
+    if (!view) {
+      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: null, error: { code: 'KA_ERR_SOCKET_GONE', message: 'the connection is gone' } }, 'reply');
+      return;
+    }
+    const refresh = this.detailRefreshDue;
+    this.detailRefreshDue = false;
+    this.detailInFlight = true;
+    try {
+      const detail = await detailFor(this.ctx, view, refresh);
+      if (this.selectedId !== id) return;
+      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: detail.tcpInfo, connection: detail.connection, error: detail.error }, 'reply');
+    } catch (error) {
+      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: null, error: { code: 'KA_ERR_INTERNAL', message: (error as Error).message } }, 'reply');
+    } finally {
+      this.detailInFlight = false;
+    }
+    // Selected anew while this one ran: its first (refreshing) detail now, not a tick later.
+    if (this.detailRefreshDue && this.selectedId !== null) void this.pushDetail(this.selectedId);
+  }
+
+  /** Every watch period: closes a client over its cap or stalled, and pays an owed pong once there is room. */
+  watch(now: number): void {
+    if (this.closed) return;
+    const why = this.outbox.check(now);
+    if (why) this.close(why);
+    else if (this.pongOwed && this.sendPong()) this.pongOwed = false;
+  }
+
+  /** Closes with a reason; from here on the client is sent nothing and holds nothing but what ws still has unsent. */
+  private close(why: CloseReason): void {
+    this.closed = true;
+    this.dispose();
+    this.ids = new Set();
+    this.pending = null;
+    this.outbox.close(why);
+    this.onClosed();
+  }
+
+  /** Stops its timers (the socket closed, or we closed it). */
+  dispose(): void {
+    if (this.detailTimer) clearInterval(this.detailTimer);
+    if (this.selectWantedTimer) clearTimeout(this.selectWantedTimer);
+    this.detailTimer = null;
+    this.selectWantedTimer = null;
+    this.selectedId = null;
+    this.selectWanted = null;
   }
 }
 
+/** Often enough to notice a stall within a fraction of stallMs, never busier than 20 times a second. */
+const watchPeriodMs = (stallMs: number): number => Math.min(1000, Math.max(50, Math.floor(stallMs / 4)));
+
 export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
   const clients = new Set<StreamClient>();
+  const forget = (client: StreamClient): void => {
+    if (clients.delete(client)) ctx.metrics.wsClients.set(clients.size);
+  };
   const shared = new SharedFrames(ctx);
   const offDelta = (delta: Delta): void => {
     for (const client of clients) client.onDelta(delta);
   };
   ctx.store.on('delta', offDelta);
   const offEvent = ctx.events.subscribe((event) => {
-    for (const client of clients) client.onEvent(event);
+    // One Buffer for every client, like the shared snapshot and delta.
+    const frame: ServerFrame = { type: 'event', serverTime: ctx.now(), event };
+    const text = Buffer.from(JSON.stringify(frame));
+    for (const client of clients) client.onEvent(text);
   });
+  const watchdog = setInterval(() => {
+    const now = ctx.now();
+    for (const client of clients) client.watch(now);
+  }, watchPeriodMs(ctx.streamStallMs));
+  watchdog.unref();
   fastify.addHook('onClose', async () => {
+    clearInterval(watchdog);
     ctx.store.off('delta', offDelta);
     offEvent();
   });
 
-  fastify.get('/api/stream', { websocket: true }, (socket) => {
-    const client = new StreamClient(socket, ctx, shared);
+  fastify.get('/api/stream', { websocket: true }, (socket, request) => {
+    // The TCP socket under the WebSocket (absent for injectWS): its kernel send queue counts too.
+    const tcp = request.raw.socket as Socket | undefined;
+    const client: StreamClient = new StreamClient(socket, tcp, ctx, shared, () => forget(client));
     clients.add(client);
     ctx.metrics.wsClients.set(clients.size);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
@@ -293,9 +428,8 @@ export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): P
       }
     });
     socket.on('close', () => {
-      client.close();
-      clients.delete(client);
-      ctx.metrics.wsClients.set(clients.size);
+      client.dispose();
+      forget(client);
     });
     client.snapshot();
   });

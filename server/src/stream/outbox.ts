@@ -1,0 +1,125 @@
+/**
+ * The one way frames leave for one stream client, and the count of what it
+ * has not taken yet: the bytes ws still holds plus the bytes the kernel holds
+ * unsent (tcp_info notsent). The kernel part matters: a client that stops
+ * reading first fills a send buffer of up to 4 MB, so ws's count alone would
+ * notice it minutes later, after that memory was spent.
+ */
+import type { Socket } from 'node:net';
+
+import type { WebSocket } from '@fastify/websocket';
+
+import { getTcpInfo } from '@keepalive-dashboard/native';
+
+import type { AppContext } from '../context.js';
+import { CLOSE_POLICY_VIOLATION } from './limits.js';
+
+/**
+ * state: snapshot and delta, queued up to the high-water mark (past it the
+ * client folds, then gets the newest state). event: serialized once for every
+ * client, also up to the high-water mark. reply: made for this client alone
+ * (detail, error, pong), only while little is unsent, so a client that stops
+ * reading holds at most the reply budget of them.
+ */
+export type FrameKind = 'state' | 'event' | 'reply';
+
+export interface CloseReason {
+  code: number;
+  reason: string;
+}
+
+type Limits = Pick<AppContext, 'streamHighWaterBytes' | 'streamReplyBudgetBytes' | 'streamStallMs'>;
+
+interface KernelQueue {
+  notsentBytes: number;
+  /** Bytes the peer acknowledged: grows exactly when the client takes data. */
+  bytesAcked: number | undefined;
+}
+
+export class Outbox {
+  /** Where tcp_info comes from; null without the addon or on an injected (non-TCP) socket. */
+  private tcp: Socket | null;
+  /** Frames ws handed to the socket: the progress mark when there is no tcp_info. */
+  private flushed = 0;
+  private readonly onFlushed = (error?: Error): void => {
+    if (!error) this.flushed++;
+  };
+  private progressMark = -1;
+  private progressAt: number;
+  /** The biggest frame queued since nothing was unsent: what a client may be draining on top of the high-water mark. */
+  private drainingBytes = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    tcp: Socket | undefined,
+    private readonly limits: Limits,
+    now: number,
+  ) {
+    this.tcp = tcp ?? null;
+    this.progressAt = now;
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Whether a frame of this kind may be queued now. */
+  hasRoom(kind: FrameKind): boolean {
+    const unsent = this.unsentBytes();
+    if (kind === 'reply') return unsent < Math.min(this.limits.streamReplyBudgetBytes, this.limits.streamHighWaterBytes);
+    return unsent <= this.limits.streamHighWaterBytes;
+  }
+
+  /** Queues a frame; the caller asked hasRoom for its kind first (StreamClient.send, the one send path). */
+  queue(frame: Buffer | string): void {
+    // ws would encode a string to a Buffer anyway: do it once here and know its size.
+    const data = typeof frame === 'string' ? Buffer.from(frame) : frame;
+    this.drainingBytes = Math.max(this.drainingBytes, data.length);
+    this.ws.send(data, { binary: false }, this.onFlushed);
+  }
+
+  /**
+   * Called every watch period. A client is closed when its unsent bytes pass
+   * the cap (the frame it may be draining, e.g. an 80 MB snapshot, plus the
+   * high-water mark and the reply budget: sends above stay under it, so only
+   * a path that bypassed them gets there), or when it has had bytes unsent and
+   * taken none of them for stallMs.
+   */
+  check(now: number): CloseReason | null {
+    const kernel = this.kernelQueue();
+    const unsent = this.ws.bufferedAmount + (kernel?.notsentBytes ?? 0);
+    const cap = this.drainingBytes + this.limits.streamHighWaterBytes + this.limits.streamReplyBudgetBytes;
+    if (unsent > cap) return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer cap exceeded: ${unsent} bytes unsent (cap ${cap}), the client is not reading` };
+    const mark = kernel?.bytesAcked ?? this.flushed;
+    if (unsent === 0 || mark !== this.progressMark) {
+      this.progressMark = mark;
+      this.progressAt = now;
+      if (unsent === 0) this.drainingBytes = 0;
+      return null;
+    }
+    const stalledMs = now - this.progressAt;
+    if (stalledMs < this.limits.streamStallMs) return null;
+    return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer stalled: ${unsent} bytes unsent, none taken for ${Math.round(stalledMs / 1000)} s, the client is not reading` };
+  }
+
+  /** Sends the close frame (it waits behind what is unsent; ws cuts the socket if no answer comes). */
+  close(why: CloseReason): void {
+    if (this.open) this.ws.close(why.code, why.reason);
+  }
+
+  private unsentBytes(): number {
+    return this.ws.bufferedAmount + (this.kernelQueue()?.notsentBytes ?? 0);
+  }
+
+  private kernelQueue(): KernelQueue | null {
+    if (this.tcp === null) return null;
+    try {
+      const info = getTcpInfo(this.tcp);
+      return { notsentBytes: info.notsentBytes ?? 0, bytesAcked: info.bytesAcked };
+    } catch {
+      // No addon, no fd (injected, or already destroyed): ws's own count is all there is.
+      this.tcp = null;
+      return null;
+    }
+  }
+}
