@@ -71,6 +71,8 @@ export interface AppOptions {
   advisoryOptions?: AdvisoryOptions;
   /** See AppContext.streamHighWaterBytes; default 4 MiB. */
   streamHighWaterBytes?: number;
+  /** See AppContext.streamStallMs; default 30 s. */
+  streamStallMs?: number;
   /** The address main.ts listens on: a Host header naming it is served (default 127.0.0.1). */
   listenHost?: string;
   /** More names the Host header may carry (`--allowed-host`), e.g. a name the operator browses to. */
@@ -154,6 +156,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     readOnly: options.readOnly ?? false,
     intervalMs,
     streamHighWaterBytes: options.streamHighWaterBytes ?? 4 * 1024 * 1024,
+    streamReplyBudgetBytes: 64 * 1024,
+    streamStallMs: options.streamStallMs ?? 30_000,
     labAnyAddress: options.labAnyAddress ?? false,
     metricsPublic: options.metricsPublic ?? false,
     selected,
