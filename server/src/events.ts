@@ -59,7 +59,8 @@ export class EventBus {
   emit(input: EventInput): DashboardEvent {
     const record = { ...input, at: input.at ?? this.now() };
     let event: DashboardEvent | undefined;
-    if (AUDITED.has(input.type)) {
+    // When the log is closed its status already says why: no line per event about it.
+    if (AUDITED.has(input.type) && this.audit.writable) {
       try {
         event = this.audit.append(record);
       } catch (error) {

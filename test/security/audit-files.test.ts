@@ -63,6 +63,7 @@ test('an ancestor writable by others is refused unless it has the sticky bit (li
   const refused = open(t, join(base, 'open', 'state', 'audit.jsonl'));
   assert.equal(refused.writable, false);
   assert.match(refused.error ?? '', new RegExp(`${join(base, 'open')} \\(owned by uid 0 \\(root\\), mode 0777\\) is writable by group or others without the sticky bit`));
+  assert.equal(existsSync(join(base, 'open', 'state')), false, 'nothing created below it');
   mkdirSync(join(base, 'sticky'));
   chmodSync(join(base, 'sticky'), 0o1777);
   const accepted = open(t, join(base, 'sticky', 'state', 'audit.jsonl'));

@@ -204,7 +204,7 @@ export class AuditLog {
         phase: 'interrupted',
         intentSeq: intent.seq,
         connectionId: intent.connectionId,
-        summary: `${intent.summary}: outcome unknown (the server stopped before recording it)`,
+        summary: `${intent.summary}: outcome unknown (not recorded: the server stopped, or the log could not take it)`,
         actor: intent.actor,
         ...(intent.detail ? { detail: intent.detail } : {}),
       });

@@ -41,11 +41,17 @@ export class WriterLock {
     try {
       lockFileExclusive(fd);
     } catch (error) {
-      const holder = (error as { code?: string }).code === 'EAGAIN' ? readHolderPid(fd) : null;
+      const code = (error as { code?: string }).code;
+      const holder = code === 'EAGAIN' ? readHolderPid(fd) : null;
       closeSync(fd);
-      if ((error as { code?: string }).code !== 'EAGAIN') throw error;
+      if (code === 'ERR_ADDON_NOT_FOUND' || code === 'ERR_ADDON_STALE') {
+        // Without flock there is no single-writer guarantee: refuse rather than risk duplicate sequence numbers.
+        throw Object.assign(new Error(`locking ${path} needs the native addon's flock: ${(error as Error).message}`), { code });
+      }
+      if (code !== 'EAGAIN') throw error;
       // The holder writes its pid just after locking: it may not be there yet.
-      const who = holder === null ? 'another process (its pid is not written yet)' : `pid ${holder}${commandOf(holder) ? ` (${commandOf(holder)})` : ''}`;
+      const command = holder === null ? null : commandOf(holder);
+      const who = holder === null ? 'another process (its pid is not written yet)' : `pid ${holder}${command ? ` (${command})` : ''}`;
       throw Object.assign(new Error(`${what} is in use by ${who}, which holds ${path}: one server per audit log; stop it, or give this one another --audit-log`), {
         code: 'EWOULDBLOCK',
         holderPid: holder,

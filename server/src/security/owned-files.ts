@@ -16,7 +16,7 @@
  * because no one else can change any directory on the way. Refusals carry an
  * errno-like `code` and a message naming the path and its owner.
  */
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 export interface OwnedFileError extends Error {
@@ -85,6 +85,12 @@ function checkAncestor(path: string, owner: Owner): void {
  */
 export function ensurePrivateDirectory(dir: string, owner: Owner = currentOwner()): void {
   const path = resolve(dir);
+  // Nothing is created under a directory someone else could swap: check what exists first.
+  let existing = path;
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (existing !== path) {
+    for (const ancestor of new Set([existing, realpathSync(existing), ...ancestorsOf(existing), ...ancestorsOf(realpathSync(existing))])) checkAncestor(ancestor, owner);
+  }
   mkdirSync(path, { recursive: true, mode: 0o700 });
   for (const ancestor of new Set([...ancestorsOf(path), ...ancestorsOf(realpathSync(path))])) checkAncestor(ancestor, owner);
   const stat = statSync(path);
