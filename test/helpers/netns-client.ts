@@ -10,6 +10,7 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const CONNECT_TIMEOUT_MS = 5000;
+const HTTP_TIMEOUT_MS = 30_000;
 
 interface Request {
   id: number;
@@ -32,6 +33,8 @@ async function http(request: Request): Promise<object> {
     method: request.method ?? 'GET',
     headers: { authorization: `Bearer ${request.token ?? ''}`, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
     ...(hasBody ? { body: JSON.stringify(request.body) } : {}),
+    // Generous (busy machines), but a request into a broken loopback must fail, not hang the test.
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
   });
   const text = await res.text();
   let body: unknown = text;

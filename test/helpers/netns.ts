@@ -79,6 +79,7 @@ export async function netnsClient(t: TestContext, ns: string): Promise<NetnsClie
   t.after(() => {
     if (client.exitCode === null && client.signalCode === null && client.pid !== undefined) process.kill(client.pid, 'SIGKILL');
   });
+  client.stdin.on('error', () => {}); // a write after the client died: `gone` says so
   const pending = new Map<number, (answer: Record<string, unknown>) => void>();
   let listening: (port: unknown) => void = () => {};
   const started = new Promise((resolve) => (listening = resolve));
