@@ -48,7 +48,6 @@ export async function startServer(intervalMs: number, extra: AppOptions = {}): P
       collect: true,
       intervalMs,
       auditLogPath: join(auditDir, 'audit.jsonl'),
-      stateDir: auditDir,
       log: (message) => log.push(message),
       ...extra,
     });

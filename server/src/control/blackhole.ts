@@ -85,11 +85,11 @@ export interface TableOwner {
   pidNs: number;
 }
 
-export const TABLE_PREFIX = 'keepalive_dashboard_';
-const TABLE_NAME = /^keepalive_dashboard_(\d+)_(\d+)_(\d+)_(\d+)$/;
+const TABLE_PREFIX = 'keepalive_dashboard_';
+const TABLE_NAME = new RegExp(`^${TABLE_PREFIX}(\\d+)_(\\d+)_(\\d+)_(\\d+)$`);
 
 /** Field 22 of /proc/PID/stat (clock ticks after boot); null when there is no such process. */
-export function processStartTime(pid: number | 'self'): number | null {
+function processStartTime(pid: number | 'self'): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm (field 2) may hold spaces and parentheses: count fields after the last ')', which is field 3.
@@ -109,7 +109,15 @@ function ownPidNs(): number {
 }
 
 function ownerAlive(owner: TableOwner): boolean {
-  return processStartTime(owner.pid) === owner.startTime;
+  const startTime = processStartTime(owner.pid);
+  if (startTime !== null) return startTime === owner.startTime;
+  // No stat to read: gone, or hidden from us (/proc mounted hidepid=2). Only a gone owner is dead.
+  try {
+    process.kill(owner.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 let instancesInProcess = 0;
@@ -127,12 +135,12 @@ function element(rule: BlackholeRule): string {
 const setName = (family: 4 | 6): string => `v${family}`;
 
 interface NftJson {
-  nftables?: ({ table?: { family: string; name: string }; set?: { name: string; elem?: { concat?: (string | number)[] }[] } } & Record<string, unknown>)[];
+  nftables?: { table?: { family: string; name: string }; set?: { name: string; elem?: { concat?: (string | number)[] }[] } }[];
 }
 
 export class Blackholes {
   private readonly active = new Map<string, BlackholeRule>();
-  readonly table: string;
+  private readonly table: string;
   private readonly owner: TableOwner;
   private readonly run: RunNft;
   /** Set before the first batch runs: a batch that timed out may still have made the table. */
@@ -149,10 +157,6 @@ export class Blackholes {
 
   isOn(id: string): boolean {
     return this.active.has(id);
-  }
-
-  list(): string[] {
-    return [...this.active.keys()];
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
