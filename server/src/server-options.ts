@@ -20,8 +20,9 @@ export function serverOptions(overrides: Partial<FastifyHttpOptions<Server>> = {
     pluginTimeout: 120_000,
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-    // Headers must come faster than the whole request.
-    http: { headersTimeout: 10_000 },
+    // Headers must come faster than the whole request; Node checks both only
+    // this often (its default, 30 s, would let a slow body linger twice as long).
+    http: { headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },
     ...overrides,
   };
 }
