@@ -12,6 +12,13 @@ import type { FastifyHttpOptions } from 'fastify';
 export const REQUEST_TIMEOUT_MS = 30_000;
 /** An idle HTTP keep-alive connection is closed after this. */
 export const KEEP_ALIVE_TIMEOUT_MS = 10_000;
+/**
+ * A socket silent this long is closed. The request timeout only starts with a
+ * request's first byte: a connection that never sends one (a slowloris, or a
+ * browser's unused preconnect) would otherwise stay forever. WebSocket
+ * streams are not affected (ws clears the timeout on upgrade).
+ */
+export const SOCKET_IDLE_TIMEOUT_MS = 20_000;
 
 export function serverOptions(overrides: Partial<FastifyHttpOptions<Server>> = {}): FastifyHttpOptions<Server> {
   return {
@@ -20,6 +27,7 @@ export function serverOptions(overrides: Partial<FastifyHttpOptions<Server>> = {
     pluginTimeout: 120_000,
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: SOCKET_IDLE_TIMEOUT_MS,
     // Headers must come faster than the whole request; Node checks both only
     // this often (its default, 30 s, would let a slow body linger twice as long).
     http: { headersTimeout: 10_000, connectionsCheckingInterval: 2_000 },

@@ -61,7 +61,10 @@ export async function startServer(t: TestContext, options: AppOptions = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), 'ka-e2e-'));
   const fastify = Fastify(serverOptions());
   t.after(async () => {
-    await fastify.close();
+    // The browser may still hold a preconnected socket that never sent a byte: do not wait for it.
+    const closing = fastify.close();
+    fastify.server.closeAllConnections();
+    await closing;
     rmSync(dir, { recursive: true, force: true });
   });
   await fastify.register(app, {
@@ -97,12 +100,12 @@ export interface Browser {
   problems: string[];
 }
 
-export async function openBrowser(t: TestContext): Promise<Browser> {
+export async function openBrowser(t: TestContext, extraArgs: string[] = []): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'ka-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
     viewport: { width: 1440, height: 900 },
     colorScheme: 'dark',
   });

@@ -8,14 +8,15 @@ import { test, type TestContext } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { app, type AppOptions } from '@keepalive-dashboard/server';
-import { REQUEST_TIMEOUT_MS, serverOptions } from '@keepalive-dashboard/server/server-options';
+import { REQUEST_TIMEOUT_MS, SOCKET_IDLE_TIMEOUT_MS, serverOptions } from '@keepalive-dashboard/server/server-options';
+import WebSocket from 'ws';
 
 import { AUTH, TOKEN, buildApp, tempDir } from '../helpers/app.js';
 
 const clients = new Set<net.Socket>();
 
-async function listening(t: TestContext, options: AppOptions, requestTimeout = REQUEST_TIMEOUT_MS): Promise<{ fastify: FastifyInstance; port: number }> {
-  const fastify = Fastify(serverOptions({ requestTimeout, http: { headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: 200 } }));
+async function listening(t: TestContext, options: AppOptions, requestTimeout = REQUEST_TIMEOUT_MS, connectionTimeout = SOCKET_IDLE_TIMEOUT_MS): Promise<{ fastify: FastifyInstance; port: number }> {
+  const fastify = Fastify(serverOptions({ requestTimeout, connectionTimeout, http: { headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: 200 } }));
   // Our raw client sockets first: the server's close waits for every connection.
   t.after(() => {
     for (const socket of clients) socket.destroy();
@@ -50,6 +51,19 @@ test('a request body that trickles in is cut off at the request timeout', { time
   await once(socket, 'close');
   assert.ok(Date.now() - started < 30_000, 'closed long before the body could finish');
   assert.match(answer, /^HTTP\/1\.1 408|^$/, 'a 408, or a plain close');
+});
+
+test('a connection that never sends a byte is closed; a quiet WebSocket stream is not', { timeout: 60_000 }, async (t) => {
+  const { port } = await listening(t, {}, REQUEST_TIMEOUT_MS, 1000);
+  const silent = await connect(port);
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/stream`, { headers: AUTH });
+  t.after(() => ws.terminate());
+  await once(ws, 'open');
+  const started = Date.now();
+  await once(silent, 'close');
+  assert.ok(Date.now() - started < 20_000, 'the silent socket was closed by the server');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(ws.readyState, WebSocket.OPEN, 'the stream (no frames: nothing is collected) stays open past the idle timeout');
 });
 
 test('connections per address are capped: the extra ones get a 429 and are closed, the rest keep working', { timeout: 60_000 }, async (t) => {
