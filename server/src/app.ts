@@ -38,6 +38,7 @@ import { HostAllowlist } from './security/browser-boundary.js';
 import { connectionCap } from './security/connection-cap.js';
 import { credentialGuard, hostGuard } from './security/guard.js';
 import { Sessions, sessionCookieName } from './security/sessions.js';
+import { typeboxValidatorCompiler } from './routes/schema-validation.js';
 import { sessionRoutes } from './routes/session.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
 import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
@@ -243,6 +244,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   await fastify.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
   fastify.server.on('connection', connectionCap(options.maxConnectionsPerAddress ?? 1024));
+  fastify.setValidatorCompiler(typeboxValidatorCompiler);
   fastify.addHook('onRequest', hostGuard(new HostAllowlist(options.listenHost ?? '127.0.0.1', options.allowedHosts)));
 
   fastify.setErrorHandler((error: FastifyError | ApiError, request, reply) => {

@@ -18,8 +18,17 @@ export const ErrorBodySchema = Type.Object({
 });
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 
-const bounded = (field: keyof typeof KEEPALIVE_BOUNDS) =>
-  Type.Integer({ minimum: KEEPALIVE_BOUNDS[field].min, maximum: KEEPALIVE_BOUNDS[field].max });
+/**
+ * An integer within a kernel bound. `label` and `unit` let the server say
+ * "idle must be 1–32767 s, got 0" — the same words as the form and the addon.
+ */
+const bounded = (field: keyof typeof KEEPALIVE_BOUNDS, label?: string) =>
+  Type.Integer({
+    minimum: KEEPALIVE_BOUNDS[field].min,
+    maximum: KEEPALIVE_BOUNDS[field].max,
+    label: label ?? KEEPALIVE_BOUNDS[field].label,
+    unit: label === undefined ? KEEPALIVE_BOUNDS[field].unit : '',
+  });
 
 export const KeepaliveSettingsSchema = Type.Object({
   enabled: Type.Boolean(),
@@ -38,7 +47,7 @@ export const KeepalivePatchSchema = Type.Object(
     count: Type.Optional(bounded('count')),
     userTimeoutMs: Type.Optional(bounded('userTimeoutMs')),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, noun: 'keepalive field' },
 );
 export type KeepalivePatch = Static<typeof KeepalivePatchSchema>;
 
@@ -131,11 +140,11 @@ export type Sysctl = Static<typeof SysctlSchema>;
 
 export const SysctlPatchSchema = Type.Object(
   {
-    keepaliveTimeSec: Type.Optional(bounded('idleSec')),
-    keepaliveIntvlSec: Type.Optional(bounded('intervalSec')),
-    keepaliveProbes: Type.Optional(bounded('count')),
+    keepaliveTimeSec: Type.Optional(bounded('idleSec', 'keepaliveTimeSec')),
+    keepaliveIntvlSec: Type.Optional(bounded('intervalSec', 'keepaliveIntvlSec')),
+    keepaliveProbes: Type.Optional(bounded('count', 'keepaliveProbes')),
   },
-  { additionalProperties: false, minProperties: 1 },
+  { additionalProperties: false, minProperties: 1, noun: 'sysctl field' },
 );
 export type SysctlPatch = Static<typeof SysctlPatchSchema>;
 

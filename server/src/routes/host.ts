@@ -1,10 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 
-import { HealthSchema, KEEPALIVE_BOUNDS, SysctlPatchSchema, type Health, type Sysctl } from '@keepalive-dashboard/shared';
+import {
+  EventsQuerySchema,
+  HealthSchema,
+  KEEPALIVE_BOUNDS,
+  SysctlPatchSchema,
+  type EventPage,
+  type Health,
+  type Sysctl,
+  type SysctlView,
+} from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
 import { ApiError, fromSystemError } from '../errors.js';
-import { validateBody } from './validate-body.js';
+import type { TypeBoxProvider } from './schema-validation.js';
 
 const SYSCTL_FIELD_BOUNDS = {
   keepaliveTimeSec: KEEPALIVE_BOUNDS.idleSec,
@@ -29,23 +38,16 @@ export function health(ctx: AppContext): Health {
   };
 }
 
-export async function hostRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function hostRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const fastify = app.withTypeProvider<TypeBoxProvider>();
   fastify.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => health(ctx));
 
-  fastify.get('/api/sysctl', async () => ({ ...ctx.sysctl.read(), bounds: SYSCTL_FIELD_BOUNDS, writable: ctx.capabilities.sysctlWrite && !ctx.readOnly }));
+  fastify.get('/api/sysctl', async (): Promise<SysctlView> => ({ ...ctx.sysctl.read(), bounds: SYSCTL_FIELD_BOUNDS, writable: ctx.capabilities.sysctlWrite && !ctx.readOnly }));
 
-  fastify.put('/api/sysctl', { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
+  fastify.put('/api/sysctl', { schema: { body: SysctlPatchSchema }, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
     ctx.events.assertCanAudit();
-    const body = request.body as Record<string, unknown> | null;
-    // Name the bound the way the keepalive API does.
-    for (const [key, bound] of Object.entries(SYSCTL_FIELD_BOUNDS)) {
-      const value = body?.[key];
-      if (typeof value === 'number' && Number.isInteger(value) && (value < bound.min || value > bound.max)) {
-        throw new ApiError('KA_ERR_OUT_OF_RANGE', `${key} must be ${bound.min}–${bound.max}, got ${value}`);
-      }
-    }
-    const patch = validateBody(SysctlPatchSchema, body);
+    const patch = request.body;
     if (!ctx.capabilities.sysctlWrite) throw new ApiError('KA_ERR_PERMISSION', 'changing net.ipv4.tcp_keepalive_* needs root (write access to /proc/sys/net/ipv4)');
     const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
     try {
@@ -60,16 +62,8 @@ export async function hostRoutes(fastify: FastifyInstance, ctx: AppContext): Pro
     }
   });
 
-  fastify.get('/api/events', async (request) => {
-    const query = request.query as Record<string, unknown>;
-    const parse = (name: string, fallback: number | undefined, max: number): number | undefined => {
-      const raw = query[name];
-      if (raw === undefined) return fallback;
-      if (typeof raw !== 'string' || !/^\d{1,12}$/.test(raw)) throw new ApiError('KA_ERR_BAD_REQUEST', `${name} must be a non-negative integer`);
-      return Math.min(Number(raw), max);
-    };
-    const limit = parse('limit', 100, 1000) ?? 100;
-    const before = parse('before', undefined, Number.MAX_SAFE_INTEGER);
+  fastify.get('/api/events', { schema: { querystring: EventsQuerySchema } }, async (request): Promise<EventPage> => {
+    const { limit = 100, before } = request.query;
     const events = ctx.audit.page(before, limit);
     return { events, next: events.length === limit ? events[events.length - 1]?.seq ?? null : null };
   });

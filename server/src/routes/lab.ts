@@ -1,27 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+
+import {
+  BlackholeRequestSchema,
+  LabIdParamsSchema,
+  OpenLabConnectionSchema,
+  OpenLabListenerSchema,
+  type BlackholeState,
+  type LabList,
+} from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
 import { isLoopbackAddress, labHost } from '../control/address-policy.js';
 import { ruleFor } from '../control/blackhole.js';
 import type { LabEntry } from '../control/lab.js';
 import { ApiError, fromSystemError } from '../errors.js';
-import { validateBody } from './validate-body.js';
-
-const OpenConnectionSchema = Type.Object(
-  { host: Type.String({ minLength: 1, maxLength: 255 }), port: Type.Integer({ minimum: 1, maximum: 65535 }) },
-  { additionalProperties: false },
-);
-const OpenListenerSchema = Type.Object(
-  { port: Type.Integer({ minimum: 0, maximum: 65535 }), host: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
-  { additionalProperties: false },
-);
-
-const BlackholeSchema = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
+import type { TypeBoxProvider } from './schema-validation.js';
 
 const LIMIT = { rateLimit: { max: 120, timeWindow: '1 minute' } };
 
-export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
+export async function labRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const fastify = app.withTypeProvider<TypeBoxProvider>();
+  const params = LabIdParamsSchema;
   const mutable = (): void => {
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
     ctx.events.assertCanAudit();
@@ -37,7 +36,7 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     return { ...entry, connectionId: view?.id ?? null };
   };
 
-  fastify.get('/api/lab', async () => {
+  fastify.get('/api/lab', async (): Promise<LabList> => {
     // One pass over the table for all entries, not one per entry.
     const byInode = new Map<number, string>();
     for (const v of ctx.store.currentViews()) if (v.inode > 0) byInode.set(v.inode, v.id);
@@ -48,9 +47,9 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     };
   });
 
-  fastify.post<{ Params: { id: string } }>('/api/lab/connections/:id/blackhole', { config: LIMIT }, async (request) => {
+  fastify.post('/api/lab/connections/:id/blackhole', { schema: { params, body: BlackholeRequestSchema }, config: LIMIT }, async (request): Promise<BlackholeState> => {
     mutable();
-    const body = validateBody(BlackholeSchema, request.body);
+    const body = request.body;
     // A lab id (lab-3) or the connection's id in the table.
     const byConnection = ctx.store.get(request.params.id);
     const entry = ctx.lab.get(request.params.id) ?? (byConnection?.labId ? ctx.lab.get(byConnection.labId) : undefined);
@@ -79,9 +78,9 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     return { id: entry.id, blackholed: ctx.blackholes.isOn(entry.id) };
   });
 
-  fastify.post('/api/lab/connections', { config: LIMIT }, async (request, reply) => {
+  fastify.post('/api/lab/connections', { schema: { body: OpenLabConnectionSchema }, config: LIMIT }, async (request, reply) => {
     mutable();
-    const body = validateBody(OpenConnectionSchema, request.body);
+    const body = request.body;
     const host = labHost(body.host);
     if (!host) throw new ApiError('KA_ERR_BAD_REQUEST', `host must be an IP address or localhost, got ${JSON.stringify(body.host.slice(0, 100))}`);
     if (!ctx.labAnyAddress && !isLoopbackAddress(host)) {
@@ -105,9 +104,9 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     return reply.code(201).send(await withConnectionId(entry));
   });
 
-  fastify.post('/api/lab/listeners', { config: LIMIT }, async (request, reply) => {
+  fastify.post('/api/lab/listeners', { schema: { body: OpenLabListenerSchema }, config: LIMIT }, async (request, reply) => {
     mutable();
-    const body = validateBody(OpenListenerSchema, request.body);
+    const body = request.body;
     const host = labHost(body.host ?? '127.0.0.1');
     if (!host) throw new ApiError('KA_ERR_BAD_REQUEST', 'host must be an IP address or localhost');
     if (!ctx.labAnyAddress && !isLoopbackAddress(host)) throw new ApiError('KA_ERR_PERMISSION', 'lab listeners bind loopback only unless --lab-any-address');
@@ -127,7 +126,7 @@ export async function labRoutes(fastify: FastifyInstance, ctx: AppContext): Prom
     return reply.code(201).send(await withConnectionId(entry));
   });
 
-  fastify.delete<{ Params: { id: string } }>('/api/lab/:id', { config: LIMIT }, async (request) => {
+  fastify.delete('/api/lab/:id', { schema: { params }, config: LIMIT }, async (request) => {
     mutable();
     const entry = ctx.lab.get(request.params.id);
     if (!entry) throw new ApiError('KA_ERR_NOT_FOUND', `no lab object ${JSON.stringify(request.params.id.slice(0, 100))}`);

@@ -12,9 +12,12 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { LoginQuerySchema } from '@keepalive-dashboard/shared';
+
 import type { AppContext } from '../context.js';
 import { placeholderPage } from '../placeholder-page.js';
 import { SESSION_IDLE_MS } from '../security/sessions.js';
+import type { TypeBoxProvider } from './schema-validation.js';
 
 export const DEFAULT_WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
@@ -42,9 +45,9 @@ export async function uiRoutes(fastify: FastifyInstance, ctx: AppContext, webRoo
   fastify.get('/', page);
   fastify.get('/index.html', page);
 
-  fastify.get('/login', async (request, reply) => {
-    const code = (request.query as Record<string, unknown>).code;
-    const session = typeof code === 'string' && code.length <= 200 ? ctx.auth.sessions.redeem(code) : null;
+  fastify.withTypeProvider<TypeBoxProvider>().get('/login', { schema: { querystring: LoginQuerySchema } }, async (request, reply) => {
+    const { code } = request.query;
+    const session = code === undefined ? null : ctx.auth.sessions.redeem(code);
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     if (session === null) return reply.code(401).type('text/html; charset=utf-8').send(loginFailedPage(ctx.auth.cookieName()));
     reply.setCookie(ctx.auth.cookieName(), session, {

@@ -4,16 +4,24 @@
  * Every failure becomes an ApiError with the server's {code, message} as sent.
  */
 import type {
-  Connection,
-  ConnectionView,
-  DashboardEvent,
+  BlackholeState,
+  CaptureFormat,
+  CaptureParseResult,
+  ConnectionDetail,
   ErrorBody,
+  EventPage,
   Health,
   KeepalivePatch,
+  LabEntry,
+  LabList,
   PatchResult,
   Sysctl,
   SysctlPatch,
+  SysctlView,
 } from '@keepalive-dashboard/shared';
+
+/** The reply types come from the server's own route schemas (shared/src/api.ts). */
+export type { CaptureFormat, CaptureParseResult, ConnectionDetail, EventPage, LabEntry, LabList, SysctlView };
 
 /** The members of fetch's Response used here. */
 export interface ResponseLike {
@@ -46,53 +54,6 @@ export function asErrorBody(error: unknown): ErrorBody {
   if (error instanceof ApiError) return error.toBody();
   const code = (error as { code?: unknown } | null)?.code;
   return { code: typeof code === 'string' ? code : 'KA_ERR_CLIENT', message: error instanceof Error ? error.message : String(error) };
-}
-
-export interface SysctlView extends Sysctl {
-  bounds: Record<keyof Sysctl, { min: number; max: number; unit: string; label: string }>;
-  writable: boolean;
-}
-
-export interface LabEntry {
-  id: string;
-  kind: 'outbound' | 'accepted' | 'listener';
-  inode: number;
-  local: { address: string; port: number } | null;
-  peer: { address: string; port: number } | null;
-  createdAt: number;
-  status: 'open' | 'closed';
-  closeCode: string | null;
-  closedAt: number | null;
-  listenerId: string | null;
-  connectionId: string | null;
-  /** The peer's replies are dropped (servers that support black holes). */
-  blackholed?: boolean;
-}
-
-export interface LabList {
-  entries: LabEntry[];
-  labAnyAddress: boolean;
-  /** Present on servers that can black-hole lab peers. */
-  canBlackhole?: boolean;
-}
-
-export interface EventPage {
-  events: DashboardEvent[];
-  next: number | null;
-}
-
-export interface ConnectionDetail {
-  serverTime: number;
-  connection: ConnectionView;
-  tcpInfo: Record<string, number | boolean | string> | null;
-  error: ErrorBody | null;
-}
-
-export type CaptureFormat = 'ss' | 'netstat' | 'proc';
-
-export interface CaptureParseResult {
-  connections: Connection[];
-  issues: { line: number; message: string; text?: string }[];
 }
 
 export class ApiClient {
@@ -168,7 +129,7 @@ export class ApiClient {
   }
 
   /** Drops (or stops dropping) the peer's replies to a lab connection, so its keepalive probes go unanswered. */
-  blackhole(id: string, on: boolean): Promise<{ id: string; blackholed: boolean }> {
+  blackhole(id: string, on: boolean): Promise<BlackholeState> {
     return this.call('POST', `/api/lab/connections/${encodeURIComponent(id)}/blackhole`, { on });
   }
 

@@ -1,0 +1,140 @@
+/**
+ * The REST API's requests and replies as TypeBox schemas: the server's routes
+ * declare them (validated by the route's schema, typed by the type provider)
+ * and the web client takes its request and reply types from the same ones.
+ *
+ * Query strings are text; the server converts them to these types first
+ * ("80" → 80, "true" → true), so a schema says what a value means, not how it
+ * is spelled. `noun` names what an unknown key is ("unknown filter …").
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+import { ConnectionSchema, EndpointSchema } from './connection.js';
+import { ConnectionFilterSchema, ConnectionViewSchema, ErrorBodySchema, EventSchema, SysctlSchema } from './protocol.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+// ---- requests ----
+
+export const ConnectionIdParamsSchema = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+export const LabIdParamsSchema = ConnectionIdParamsSchema;
+
+export const ConnectionsQuerySchema = Type.Object(
+  {
+    ...ConnectionFilterSchema.properties,
+    limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false, noun: 'filter' },
+);
+export type ConnectionsQuery = Static<typeof ConnectionsQuerySchema>;
+
+export const EventsQuerySchema = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    before: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false, noun: 'parameter' },
+);
+export type EventsQuery = Static<typeof EventsQuerySchema>;
+
+export const LoginQuerySchema = Type.Object({ code: Type.Optional(Type.String({ maxLength: 200 })) });
+
+export const OpenLabConnectionSchema = Type.Object(
+  { host: Type.String({ minLength: 1, maxLength: 255 }), port: Type.Integer({ minimum: 1, maximum: 65535 }) },
+  { additionalProperties: false },
+);
+export type OpenLabConnection = Static<typeof OpenLabConnectionSchema>;
+
+export const OpenLabListenerSchema = Type.Object(
+  { port: Type.Integer({ minimum: 0, maximum: 65535 }), host: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
+  { additionalProperties: false },
+);
+export type OpenLabListener = Static<typeof OpenLabListenerSchema>;
+
+export const BlackholeRequestSchema = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
+
+/** Captures of big hosts are large: 16 MiB holds `ss -tanoei` of ~30k sockets. */
+export const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
+
+export const CAPTURE_FORMATS = ['ss', 'netstat', 'proc'] as const;
+export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
+
+export const ParseRequestSchema = Type.Object(
+  {
+    format: Type.Union(CAPTURE_FORMATS.map((f) => Type.Literal(f))),
+    text: Type.String({ maxLength: MAX_CAPTURE_BYTES }),
+    userHz: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+export type ParseRequest = Static<typeof ParseRequestSchema>;
+
+// ---- replies ----
+
+export const ConnectionsPageSchema = Type.Object({
+  serverTime: Type.Number(),
+  total: Type.Integer(),
+  offset: Type.Integer(),
+  connections: Type.Array(ConnectionViewSchema),
+});
+export type ConnectionsPage = Static<typeof ConnectionsPageSchema>;
+
+export const ConnectionDetailSchema = Type.Object({
+  serverTime: Type.Number(),
+  connection: ConnectionViewSchema,
+  tcpInfo: Nullable(Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()]))),
+  error: Nullable(ErrorBodySchema),
+});
+export type ConnectionDetail = Static<typeof ConnectionDetailSchema>;
+
+export const KilledSchema = Type.Object({ killed: Type.String() });
+
+const BoundSchema = Type.Object({ min: Type.Number(), max: Type.Number(), unit: Type.String(), label: Type.String() });
+export const SysctlViewSchema = Type.Composite([
+  SysctlSchema,
+  Type.Object({ bounds: Type.Record(Type.String(), BoundSchema), writable: Type.Boolean() }),
+]);
+export type SysctlView = Static<typeof SysctlViewSchema>;
+
+export const SysctlChangeSchema = Type.Object({ before: SysctlSchema, after: SysctlSchema });
+
+export const LabEntrySchema = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('outbound'), Type.Literal('accepted'), Type.Literal('listener')]),
+  inode: Type.Integer(),
+  local: Nullable(EndpointSchema),
+  peer: Nullable(EndpointSchema),
+  createdAt: Type.Number(),
+  status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+  closeCode: Nullable(Type.String()),
+  closedAt: Nullable(Type.Number()),
+  listenerId: Nullable(Type.String()),
+  connectionId: Type.Optional(Nullable(Type.String())),
+  /** The peer's replies are dropped (servers that support black holes). */
+  blackholed: Type.Optional(Type.Boolean()),
+});
+export type LabEntry = Static<typeof LabEntrySchema>;
+
+export const LabListSchema = Type.Object({
+  entries: Type.Array(LabEntrySchema),
+  labAnyAddress: Type.Boolean(),
+  canBlackhole: Type.Optional(Type.Boolean()),
+});
+export type LabList = Static<typeof LabListSchema>;
+
+export const BlackholeStateSchema = Type.Object({ id: Type.String(), blackholed: Type.Boolean() });
+export type BlackholeState = Static<typeof BlackholeStateSchema>;
+
+export const EventPageSchema = Type.Object({ events: Type.Array(EventSchema), next: Nullable(Type.Integer()) });
+export type EventPage = Static<typeof EventPageSchema>;
+
+export const ParseResultSchema = Type.Object({
+  connections: Type.Array(ConnectionSchema),
+  issues: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String(), text: Type.Optional(Type.String()) })),
+  issueCount: Type.Optional(Type.Integer()),
+});
+export type CaptureParseResult = Static<typeof ParseResultSchema>;
+
+export const LoginCodeSchema = Type.Object({ code: Type.String(), path: Type.String() });
+export type LoginCode = Static<typeof LoginCodeSchema>;
