@@ -39,11 +39,9 @@ const PARSERS: Record<string, Parse> = {
 };
 
 /**
- * Garbage collections, taken out of the times the ratio compares: what they
- * cost is linear in what a parse allocates (a scavenge copies a survivor at
- * most twice), but their pauses run on helper threads that the busy machine
- * slows at random, and a lone 100 KB parse often escapes the scavenge no 1 MB
- * parse can — which alone made linear parsers look 20× slower at 1 MB.
+ * Garbage collections, taken out of the times compared: what they cost is
+ * linear in what a parse allocates, but their pauses wait on helper threads
+ * that the busy machine delays at random.
  */
 const collections: PerformanceEntry[] = [];
 const gcObserver = new PerformanceObserver((list) => collections.push(...list.getEntries()));
@@ -53,29 +51,48 @@ after(() => gcObserver.disconnect());
 const gcMsDuring = (started: number, ended: number): number =>
   collections.filter((c) => c.startTime >= started && c.startTime < ended).reduce((sum, c) => sum + c.duration, 0);
 
-/** The fastest of RUNS parses of `text` in ms, collections left out; a parse over the bound (collections in) fails at once. */
-async function fastestMs(parse: Parse, text: string, what: string): Promise<number> {
-  const runs: [number, number][] = [];
-  for (let run = 0; run < RUNS; run++) {
+/** Parses every text, results kept to the end; returns when it started and ended. A parse over the bound fails at once. */
+function parseAll(parse: Parse, texts: string[], what: string): [number, number] {
+  const kept: unknown[] = [];
+  const roundStarted = performance.now();
+  for (const text of texts) {
     const started = performance.now();
-    parse(text);
-    const ended = performance.now();
-    assert.ok(ended - started < BOUND_MS, `${what}: one parse of ${text.length} chars took ${Math.round(ended - started)} ms`);
-    runs.push([started, ended]);
+    kept.push(parse(text));
+    const ms = performance.now() - started;
+    assert.ok(ms < BOUND_MS, `${what}: one parse of ${text.length} chars took ${Math.round(ms)} ms`);
   }
-  // The observer hears of a collection on a later turn of the event loop.
-  await setImmediate();
-  await setImmediate();
-  return Math.min(...runs.map(([started, ended]) => ended - started - gcMsDuring(started, ended)));
+  return [roundStarted, performance.now()];
 }
 
-/** `make(size)` parses in time linear in size: the large one under the bound and ≤ MAX_RATIO × the small one. */
+/**
+ * `make(size)` parses in time linear in size: the large one under the bound
+ * and ≤ MAX_RATIO × the small one. The small time is per text of ten distinct
+ * ones parsed in a row, results kept: they take the memory, allocate and
+ * retain what one large text does (one small text parsed again and again
+ * stays in the CPU's cache and escapes the scavenges no large parse can,
+ * which made linear parsers look 20× slower at 1 MB). Small and large rounds
+ * alternate, so a busy stretch of the machine slows both; each size keeps
+ * its fastest round, and a ratio over the limit gets RUNS rounds more.
+ */
 async function assertLinear(parse: Parse, make: (size: number) => string, what: string, sizes = [SMALL_CHARS, LARGE_CHARS]): Promise<void> {
   const [small = 0, large = 0] = sizes;
-  const smallMs = await fastestMs(parse, make(small), what);
-  const largeMs = await fastestMs(parse, make(large), what);
-  const ratio = largeMs / Math.max(smallMs, FLOOR_MS);
-  assert.ok(ratio <= MAX_RATIO, `${what}: ${large} took ${largeMs.toFixed(1)} ms, ${small} ${smallMs.toFixed(1)} ms (×${ratio.toFixed(1)})`);
+  const smallTexts = Array.from({ length: Math.round(large / small) }, () => make(small));
+  const largeTexts = [make(large)];
+  let [smallMs, largeMs] = [Infinity, Infinity];
+  const ratio = (): number => largeMs / Math.max(smallMs, FLOOR_MS);
+  for (let attempt = 0; attempt === 0 || (attempt < 2 && ratio() > MAX_RATIO); attempt++) {
+    const rounds: { small: [number, number]; large: [number, number] }[] = [];
+    for (let round = 0; round < RUNS; round++) rounds.push({ small: parseAll(parse, smallTexts, what), large: parseAll(parse, largeTexts, what) });
+    // The observer hears of a collection on a later turn of the event loop.
+    await setImmediate();
+    await setImmediate();
+    const busyMs = ([started, ended]: [number, number]): number => ended - started - gcMsDuring(started, ended);
+    for (const round of rounds) {
+      smallMs = Math.min(smallMs, busyMs(round.small) / smallTexts.length);
+      largeMs = Math.min(largeMs, busyMs(round.large));
+    }
+  }
+  assert.ok(ratio() <= MAX_RATIO, `${what}: ${large} took ${largeMs.toFixed(1)} ms, ${small} ${smallMs.toFixed(1)} ms (×${ratio().toFixed(1)})`);
 }
 
 /** `unit` repeated to exactly `chars` characters. */
@@ -84,10 +101,15 @@ const fill = (unit: string, chars: number): string => unit.repeat(Math.ceil(char
 /** One line: `prefix` then `unit` to `chars` in all (over the cap at both sizes). */
 const oneLine = (prefix: string, unit: string) => (chars: number) => prefix + fill(unit, chars - prefix.length);
 
-/** 17 lines of `prefix`, `unit`…, `end`: 6 KB each for 100 KB, just under the cap for 1 MB, so the regexes see them. */
+/**
+ * 51 lines of `prefix`, `unit`…, `end`: 2 KB each in 100 KB, 20 KB in 1 MB, so
+ * work quadratic in a line's length shows as a 100× ratio. Not nearer the cap:
+ * from ~60 KB V8 keeps a line's token arrays in large-object space, a step of
+ * ×1.7 per byte that is no algorithm's fault.
+ */
 const longLines = (prefix: string, unit: string, end = '') => (chars: number) => {
-  const lineChars = Math.floor(chars / 17) - 1;
-  return `${prefix}${fill(unit, lineChars - prefix.length - end.length)}${end}\n`.repeat(17);
+  const lineChars = Math.floor(chars / 51) - 1;
+  return `${prefix}${fill(unit, lineChars - prefix.length - end.length)}${end}\n`.repeat(51);
 };
 
 const PROC_START = '   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ';
@@ -182,4 +204,18 @@ test('POST /api/parse of 120 KB of newlines as proc answers at once, and /api/he
   assert.deepEqual(parsed.reply.json(), { connections: [], issues: [], issueCount: 0 });
   assert.equal(health.reply.statusCode, 200, health.reply.body);
   assert.ok(parsed.ms < BOUND_MS && health.ms < BOUND_MS, `parse answered after ${Math.round(parsed.ms)} ms, health after ${Math.round(health.ms)} ms`);
+});
+
+test('an 8 MB capture is parsed off the event loop: /api/health sent after it is answered before it', async (t) => {
+  const fastify = await buildApp(t);
+  const socket = VALID.ss;
+  const copies = Math.floor((8 * 1024 * 1024) / (socket.length + 1));
+  const finished: string[] = [];
+  const parse = fastify.inject({ method: 'POST', url: '/api/parse', headers: AUTH, payload: { format: 'ss', text: `${socket}\n`.repeat(copies) } });
+  const health = fastify.inject({ method: 'GET', url: '/api/health', headers: AUTH });
+  const [parsed, healthy] = await Promise.all([parse.finally(() => finished.push('parse')), health.finally(() => finished.push('health'))]);
+  assert.equal(healthy.statusCode, 200, healthy.body);
+  assert.equal(parsed.statusCode, 200, parsed.body.slice(0, 500));
+  assert.equal((parsed.json() as { connections: unknown[] }).connections.length, copies);
+  assert.deepEqual(finished, ['health', 'parse']);
 });
