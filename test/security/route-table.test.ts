@@ -109,3 +109,15 @@ test('/metrics is public only with --metrics-public, and then still answers only
   assert.equal((await open.fastify.inject({ url: '/metrics' })).statusCode, 200);
   assert.equal((await open.fastify.inject({ url: '/metrics', headers: { host: 'evil.example' } })).statusCode, 421);
 });
+
+test('the route table: every route that takes path parameters or a body declares their schema', async (t) => {
+  const { routes } = await appWithRoutes(t);
+  const bodiless = new Set(['POST /api/login-codes', 'POST /api/logout']);
+  for (const route of routes) {
+    const schema = (route.schema ?? {}) as { params?: unknown; body?: unknown };
+    if (/\/:[a-z]/i.test(route.url) && !route.url.startsWith('/assets')) assert.ok(schema.params, `${route.url} declares its params`);
+    for (const method of methodsOf(route)) {
+      if (['POST', 'PUT', 'PATCH'].includes(method) && !bodiless.has(`${method} ${route.url}`)) assert.ok(schema.body, `${method} ${route.url} declares its body`);
+    }
+  }
+});
