@@ -28,7 +28,10 @@ export interface CloseReason {
   reason: string;
 }
 
-type Limits = Pick<AppContext, 'streamHighWaterBytes' | 'streamReplyBudgetBytes' | 'streamStallMs'>;
+type Limits = Pick<AppContext, 'streamHighWaterBytes' | 'streamReplyBudgetBytes' | 'streamStallMs' | 'now'>;
+
+/** A tcp_info read is reused this long: one delta tick asks each client two or three times. */
+const KERNEL_READ_REUSE_MS = 20;
 
 interface KernelQueue {
   notsentBytes: number;
@@ -44,8 +47,17 @@ export class Outbox {
   private readonly onFlushed = (error?: Error): void => {
     if (!error) this.flushed++;
   };
+  private kernelRead: { at: number; queue: KernelQueue | null } | null = null;
   private progressMark = -1;
   private progressAt: number;
+  /**
+   * Out of reply room: refused without asking the kernel again until the next
+   * check(). A client that stopped reading is asked for details every 100 ms,
+   * and each tcp_info read is a syscall and a 60-field object.
+   */
+  private repliesBlocked = false;
+  /** At the last check it had bytes unsent and had taken none since the check before. */
+  private takingNothing = false;
   /** The biggest frame queued since nothing was unsent: what a client may be draining on top of the high-water mark. */
   private drainingBytes = 0;
 
@@ -65,9 +77,15 @@ export class Outbox {
 
   /** Whether a frame of this kind may be queued now. */
   hasRoom(kind: FrameKind): boolean {
-    const unsent = this.unsentBytes();
-    if (kind === 'reply') return unsent < Math.min(this.limits.streamReplyBudgetBytes, this.limits.streamHighWaterBytes);
-    return unsent <= this.limits.streamHighWaterBytes;
+    if (kind !== 'reply') {
+      const unsent = this.unsentBytes();
+      // Taking nothing: no more state on top of a reply budget's worth, or each such client pins up to 4 MB of kernel memory until it is closed.
+      if (this.takingNothing && unsent >= this.replyBudgetBytes()) return false;
+      return unsent <= this.limits.streamHighWaterBytes;
+    }
+    if (this.repliesBlocked) return false;
+    this.repliesBlocked = this.unsentBytes() >= this.replyBudgetBytes();
+    return !this.repliesBlocked;
   }
 
   /** Queues a frame; the caller asked hasRoom for its kind first (StreamClient.send, the one send path). */
@@ -86,11 +104,14 @@ export class Outbox {
    * taken none of them for stallMs.
    */
   check(now: number): CloseReason | null {
+    this.kernelRead = null;
     const kernel = this.kernelQueue();
     const unsent = this.ws.bufferedAmount + (kernel?.notsentBytes ?? 0);
     const cap = this.drainingBytes + this.limits.streamHighWaterBytes + this.limits.streamReplyBudgetBytes;
     if (unsent > cap) return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer cap exceeded: ${unsent} bytes unsent (cap ${cap}), the client is not reading` };
+    this.repliesBlocked = unsent >= this.replyBudgetBytes();
     const mark = kernel?.bytesAcked ?? this.flushed;
+    this.takingNothing = unsent > 0 && mark === this.progressMark;
     if (unsent === 0 || mark !== this.progressMark) {
       this.progressMark = mark;
       this.progressAt = now;
@@ -107,19 +128,27 @@ export class Outbox {
     if (this.open) this.ws.close(why.code, why.reason);
   }
 
+  private replyBudgetBytes(): number {
+    return Math.min(this.limits.streamReplyBudgetBytes, this.limits.streamHighWaterBytes);
+  }
+
   private unsentBytes(): number {
     return this.ws.bufferedAmount + (this.kernelQueue()?.notsentBytes ?? 0);
   }
 
   private kernelQueue(): KernelQueue | null {
     if (this.tcp === null) return null;
+    const now = this.limits.now();
+    if (this.kernelRead && now - this.kernelRead.at < KERNEL_READ_REUSE_MS) return this.kernelRead.queue;
+    let queue: KernelQueue | null = null;
     try {
       const info = getTcpInfo(this.tcp);
-      return { notsentBytes: info.notsentBytes ?? 0, bytesAcked: info.bytesAcked };
+      queue = { notsentBytes: info.notsentBytes ?? 0, bytesAcked: info.bytesAcked };
     } catch {
       // No addon, no fd (injected, or already destroyed): ws's own count is all there is.
       this.tcp = null;
-      return null;
     }
+    this.kernelRead = { at: now, queue };
+    return queue;
   }
 }
