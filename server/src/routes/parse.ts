@@ -7,28 +7,19 @@
 import { Worker } from 'node:worker_threads';
 
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+
+import { MAX_CAPTURE_BYTES, ParseRequestSchema } from '@keepalive-dashboard/shared';
 
 import { ApiError } from '../errors.js';
 import type { ParseJob } from './parse-worker.js';
-import { validateBody } from './validate-body.js';
+import type { TypeBoxProvider } from './schema-validation.js';
 
-/** Captures of big hosts are large: 16 MiB holds `ss -tanoei` of ~30k sockets. */
-export const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
 /** Each parse holds its capture several times over (text, connections, JSON): few at once bounds the memory. */
 const MAX_PARSES_AT_ONCE = 2;
 
-const ParseSchema = Type.Object(
-  {
-    format: Type.Union([Type.Literal('ss'), Type.Literal('netstat'), Type.Literal('proc')]),
-    text: Type.String({ maxLength: MAX_CAPTURE_BYTES }),
-    userHz: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-  },
-  { additionalProperties: false },
-);
-
-export async function parseRoutes(fastify: FastifyInstance): Promise<void> {
+export async function parseRoutes(app: FastifyInstance): Promise<void> {
+  const fastify = app.withTypeProvider<TypeBoxProvider>();
   const running = new Set<Worker>();
   fastify.addHook('onClose', async () => {
     await Promise.all([...running].map((worker) => worker.terminate()));
@@ -47,8 +38,9 @@ export async function parseRoutes(fastify: FastifyInstance): Promise<void> {
       });
     });
 
-  fastify.post('/api/parse', { bodyLimit: MAX_CAPTURE_BYTES + 4096, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
-    const body = validateBody(ParseSchema, request.body);
+  const options = { schema: { body: ParseRequestSchema }, bodyLimit: MAX_CAPTURE_BYTES + 4096, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } };
+  fastify.post('/api/parse', options, async (request, reply) => {
+    const body = request.body;
     if (running.size >= MAX_PARSES_AT_ONCE) {
       throw new ApiError('KA_ERR_RATE_LIMITED', `${running.size} captures are being parsed already: try again when one is done`);
     }

@@ -2,12 +2,11 @@
 /** Open a saved ss / netstat / /proc/net/tcp capture and browse it read-only in the table. */
 import { useState } from 'react';
 
+import { MAX_CAPTURE_BYTES } from '@keepalive-dashboard/shared';
+
 import type { CaptureFormat } from '../transport/api.js';
 import { useEnv, useModelState } from './context.js';
 import { clockTime, errorText } from './format.js';
-
-/** Larger files are refused here rather than sent: a capture of a very busy host belongs on the command line. */
-const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
 export function CapturePanel() {
   const { model } = useEnv();
@@ -46,6 +45,7 @@ export function CapturePanel() {
               const file = e.target.files?.[0];
               e.target.value = '';
               if (!file) return;
+              // The server's own limit, checked before sending: a capture of a very busy host belongs on the command line.
               if (file.size > MAX_CAPTURE_BYTES) {
                 setLocalError(`${file.name} is ${Math.round(file.size / 1048576)} MiB: captures above 16 MiB are not loaded here`);
                 return;
