@@ -52,7 +52,7 @@ test('on a real port: a foreign retune of a separate process’s socket', async 
 });
 
 test('on a real port: a client that stops reading is not queued for; it gets the newest state', async (t) => {
-  const fastify = await buildApp(t, { streamHighWaterBytes: 64 * 1024 });
+  const fastify = await buildApp(t, { streamHighWaterBytes: 64 * 1024, maxLabObjects: 1000 });
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const listener = (await fastify.inject({ method: 'POST', url: '/api/lab/listeners', headers: AUTH, payload: { port: 0 } })).json() as { local: { port: number } };
   for (let i = 0; i < 200; i++) await fastify.ka.lab.connect('127.0.0.1', listener.local.port);
