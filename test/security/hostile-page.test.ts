@@ -42,7 +42,11 @@ async function hostileServer(t: Parameters<typeof startServer>[0], target: strin
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(() => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections(); // the browser's idle and preconnected sockets
+    return closed;
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
