@@ -153,7 +153,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   };
   const ctx: AppContext = {
     token: options.token ?? generateToken(),
-    auth: { sessions, cookieName, onCodeSpent: options.onLoginCodeSpent ?? (() => {}) },
+    auth: { sessions, failures: new FailedAuthLimiter(), cookieName, onCodeSpent: options.onLoginCodeSpent ?? (() => {}) },
     readOnly: options.readOnly ?? false,
     intervalMs,
     streamHighWaterBytes: options.streamHighWaterBytes ?? 4 * 1024 * 1024,
@@ -264,7 +264,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
 
   // Everything behind the credential: an encapsulated plugin whose onRequest
   // hook runs for exactly the routes matched inside it (see security/guard.ts).
-  const guard = credentialGuard({ token: ctx.token, sessions, limiter: new FailedAuthLimiter(), cookieName });
+  const guard = credentialGuard({ token: ctx.token, sessions, limiter: ctx.auth.failures, cookieName });
   await fastify.register(async (api) => {
     api.addHook('onRequest', guard);
     await connectionRoutes(api, ctx);

@@ -10,12 +10,15 @@ import type { EventBus } from './events.js';
 import type { Metrics } from './metrics.js';
 import type { ProcessMap } from './processes/process-map.js';
 import type { SysctlStore } from './sysctl.js';
+import type { FailedAuthLimiter } from './security/auth.js';
 import type { Sessions } from './security/sessions.js';
 import type { Capabilities } from '@keepalive-dashboard/shared';
 
 /** Who may in: the API token, browser sessions, and the login codes that open them. */
 export interface AuthState {
   sessions: Sessions;
+  /** Wrong tokens, session ids and login codes, per address. */
+  failures: FailedAuthLimiter;
   /** The session cookie's name: it carries the listening port (cookies ignore ports). */
   cookieName: () => string;
   /** Called when a login code was spent (main.ts prints a fresh one). */

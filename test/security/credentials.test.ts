@@ -106,3 +106,12 @@ test('security headers: CSP, no CORS', async (t) => {
   assert.equal(res.headers['access-control-allow-origin'], undefined);
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
 });
+
+test('wrong login codes count as failed attempts; a right code still works after a flood', async (t) => {
+  const fastify = await buildApp(t);
+  let last = 0;
+  for (let i = 0; i < 25; i++) last = (await fastify.inject({ url: `/login?code=guess-${i}`, remoteAddress: '10.3.3.3' })).statusCode;
+  assert.equal(last, 429);
+  const right = await fastify.inject({ url: `/login?code=${fastify.ka.auth.sessions.issueCode()}`, remoteAddress: '10.3.3.3' });
+  assert.equal(right.statusCode, 303);
+});

@@ -49,7 +49,12 @@ export async function uiRoutes(fastify: FastifyInstance, ctx: AppContext, webRoo
     const { code } = request.query;
     const session = code === undefined ? null : ctx.auth.sessions.redeem(code);
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
-    if (session === null) return reply.code(401).type('text/html; charset=utf-8').send(loginFailedPage(ctx.auth.cookieName()));
+    if (session === null) {
+      // Wrong codes count like wrong tokens; a right one is never refused.
+      if (ctx.auth.failures.blocked(request.ip)) return reply.code(429).type('text/html; charset=utf-8').send(loginFailedPage(ctx.auth.cookieName()));
+      ctx.auth.failures.fail(request.ip);
+      return reply.code(401).type('text/html; charset=utf-8').send(loginFailedPage(ctx.auth.cookieName()));
+    }
     reply.setCookie(ctx.auth.cookieName(), session, {
       httpOnly: true,
       sameSite: 'strict',

@@ -46,7 +46,7 @@ export interface StreamPort {
 }
 
 export interface LinkState extends LinkStatus {
-  /** The server refused our credentials: the page was opened without the token. */
+  /** The server refused our credentials: the page was opened without logging in, or the session ended. */
   unauthorized: boolean;
 }
 
