@@ -56,9 +56,10 @@ test('300 clients that never read, selecting every 100 ms for 60 s: RSS within s
   for (let i = 0; i < 20 && served > 0; i++, await sleepMs(1000)) served = await streamClients(server.base, CLI_TOKEN);
   const report = await watch.stop();
   t.diagnostic(`RSS ${(watch.rssStartBytes / MEGABYTE).toFixed(0)} → max ${(report.rssMaxBytes / MEGABYTE).toFixed(0)} MB at ${(report.rssMaxAtMs / 1000).toFixed(0)} s; ${report.healthChecks} health checks`);
+  t.diagnostic(`probes closed: ${JSON.stringify(closes.map((c) => c?.code ?? null))}; clients still served: ${served}`);
   for (const close of closes) {
     assert.equal(close?.code, 1008, JSON.stringify(close));
-    assert.match(close.reason, /^send buffer stalled: \d+ bytes unsent, none taken for 3\d s, the client is not reading$/);
+    assert.match(close.reason, /^send buffer stalled: \d+ bytes unsent, next to none taken for 3\d s, the client is not reading$/);
   }
   assert.equal(served, 0, 'every client that never read was closed');
   const grownMb = (report.rssMaxBytes - watch.rssStartBytes) / MEGABYTE;
@@ -80,9 +81,10 @@ test('one client sending 200k pings without reading: RSS grows < 50 MB, it is cl
     flooder.send('{"type":"ping"}');
     if (i % 10_000 === 0) await sleepMs(10); // let it drain to the server as it goes
   }
-  while (await streamClients(server.base, CLI_TOKEN) > 1) await sleepMs(200);
+  for (let i = 0; i < 150 && (await streamClients(server.base, CLI_TOKEN)) > 1; i++) await sleepMs(200);
   await sleepMs(2000);
   const report = await watch.stop();
+  t.diagnostic(`RSS ${(watch.rssStartBytes / MEGABYTE).toFixed(0)} → max ${(report.rssMaxBytes / MEGABYTE).toFixed(0)} MB`);
   const closed = once(flooder, 'close');
   (flooder as unknown as { _socket: Socket })._socket.resume();
   const [code, reason] = (await closed) as [number, Buffer];

@@ -33,6 +33,9 @@ type Limits = Pick<AppContext, 'streamHighWaterBytes' | 'streamReplyBudgetBytes'
 /** A tcp_info read is reused this long: one delta tick asks each client two or three times. */
 const KERNEL_READ_REUSE_MS = 20;
 
+/** What a client has to take within stallMs (or all it had unsent) to count as reading. */
+const PROGRESS_SHARE_BYTES = 16 * 1024;
+
 interface KernelQueue {
   notsentBytes: number;
   /** Bytes the peer acknowledged: grows exactly when the client takes data. */
@@ -42,21 +45,18 @@ interface KernelQueue {
 export class Outbox {
   /** Where tcp_info comes from; null without the addon or on an injected (non-TCP) socket. */
   private tcp: Socket | null;
-  /** Frames ws handed to the socket: the progress mark when there is no tcp_info. */
-  private flushed = 0;
-  private readonly onFlushed = (error?: Error): void => {
-    if (!error) this.flushed++;
-  };
+  /** Bytes ws handed to the socket: the progress mark when there is no tcp_info. */
+  private flushedBytes = 0;
   private kernelRead: { at: number; queue: KernelQueue | null } | null = null;
-  private progressMark = -1;
-  private progressAt: number;
+  /** Since when, from what progress mark and with how much unsent, the client has to show it takes data. */
+  private window: { at: number; mark: number; unsent: number };
   /**
    * Out of reply room: refused without asking the kernel again until the next
    * check(). A client that stopped reading is asked for details every 100 ms,
    * and each tcp_info read is a syscall and a 60-field object.
    */
   private repliesBlocked = false;
-  /** At the last check it had bytes unsent and had taken none since the check before. */
+  /** At the last check it had bytes unsent and had not taken its share since the window began. */
   private takingNothing = false;
   /** The biggest frame queued since nothing was unsent: what a client may be draining on top of the high-water mark. */
   private drainingBytes = 0;
@@ -68,7 +68,7 @@ export class Outbox {
     now: number,
   ) {
     this.tcp = tcp ?? null;
-    this.progressAt = now;
+    this.window = { at: now, mark: 0, unsent: 0 };
   }
 
   get open(): boolean {
@@ -93,7 +93,9 @@ export class Outbox {
     // ws would encode a string to a Buffer anyway: do it once here and know its size.
     const data = typeof frame === 'string' ? Buffer.from(frame) : frame;
     this.drainingBytes = Math.max(this.drainingBytes, data.length);
-    this.ws.send(data, { binary: false }, this.onFlushed);
+    this.ws.send(data, { binary: false }, (error) => {
+      if (!error) this.flushedBytes += data.length;
+    });
   }
 
   /**
@@ -101,7 +103,7 @@ export class Outbox {
    * the cap (the frame it may be draining, e.g. an 80 MB snapshot, plus the
    * high-water mark and the reply budget: sends above stay under it, so only
    * a path that bypassed them gets there), or when it has had bytes unsent and
-   * taken none of them for stallMs.
+   * not taken its share of them for stallMs.
    */
   check(now: number): CloseReason | null {
     this.kernelRead = null;
@@ -110,17 +112,21 @@ export class Outbox {
     const cap = this.drainingBytes + this.limits.streamHighWaterBytes + this.limits.streamReplyBudgetBytes;
     if (unsent > cap) return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer cap exceeded: ${unsent} bytes unsent (cap ${cap}), the client is not reading` };
     this.repliesBlocked = unsent >= this.replyBudgetBytes();
-    const mark = kernel?.bytesAcked ?? this.flushed;
-    this.takingNothing = unsent > 0 && mark === this.progressMark;
-    if (unsent === 0 || mark !== this.progressMark) {
-      this.progressMark = mark;
-      this.progressAt = now;
+    const mark = kernel?.bytesAcked ?? this.flushedBytes;
+    // Its share: all that was unsent when the window began, or 16 KiB of it. A
+    // receive queue the kernel compacts reopens a window of a few bytes now and
+    // then; that is not a client reading.
+    const share = Math.max(1, Math.min(PROGRESS_SHARE_BYTES, this.window.unsent));
+    if (unsent === 0 || mark - this.window.mark >= share) {
+      this.window = { at: now, mark, unsent };
+      this.takingNothing = false;
       if (unsent === 0) this.drainingBytes = 0;
       return null;
     }
-    const stalledMs = now - this.progressAt;
+    this.takingNothing = true;
+    const stalledMs = now - this.window.at;
     if (stalledMs < this.limits.streamStallMs) return null;
-    return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer stalled: ${unsent} bytes unsent, none taken for ${Math.round(stalledMs / 1000)} s, the client is not reading` };
+    return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer stalled: ${unsent} bytes unsent, next to none taken for ${Math.round(stalledMs / 1000)} s, the client is not reading` };
   }
 
   /** Sends the close frame (it waits behind what is unsent; ws cuts the socket if no answer comes). */
