@@ -13,6 +13,7 @@ export interface CliOptions {
   tokenSource: 'flag' | 'file' | 'env' | 'generated';
   tokenFile: string | null;
   allowedHosts: string[];
+  streamStallMs: number;
   readOnly: boolean;
   auditLog: string | null;
   labAnyAddress: boolean;
@@ -40,6 +41,8 @@ Options:
                        prefer --token-file or the environment variable
   --allowed-host NAME  also answer to this Host name (repeatable); by default
                        only the listen address, localhost, 127.0.0.1 and [::1]
+  --stream-stall-ms MS close a stream client that takes (next to) nothing of
+                       what it was sent for this long (default 30000, min 1000)
   --read-only          refuse every change (retune, kill, sysctl, lab)
   --audit-log PATH     where changes are recorded (JSONL; default
                        $XDG_STATE_HOME/keepalive-dashboard/audit.jsonl)
@@ -71,6 +74,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         token: { type: 'string' },
         'token-file': { type: 'string' },
         'allowed-host': { type: 'string', multiple: true, default: [] },
+        'stream-stall-ms': { type: 'string', default: '30000' },
         'read-only': { type: 'boolean', default: false },
         'audit-log': { type: 'string' },
         'lab-any-address': { type: 'boolean', default: false },
@@ -88,6 +92,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const intervalMs = Number(values.interval);
   if (!/^\d+$/.test(values.interval) || intervalMs < 100) throw new CliError(`--interval must be an integer ≥ 100 ms, got ${values.interval}`);
   if (!(SOURCES as readonly string[]).includes(values.source)) throw new CliError(`--source must be one of ${SOURCES.join(', ')}, got ${values.source}`);
+  const streamStallMs = Number(values['stream-stall-ms']);
+  if (!/^\d+$/.test(values['stream-stall-ms']) || streamStallMs < 1000) throw new CliError(`--stream-stall-ms must be an integer ≥ 1000, got ${values['stream-stall-ms']}`);
   if (values.token !== undefined && values['token-file'] !== undefined) throw new CliError('give --token or --token-file, not both');
   const envToken = env[TOKEN_ENV];
   const token = values.token ?? (values['token-file'] === undefined && envToken ? envToken : undefined);
@@ -103,6 +109,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     token: token ?? null,
     tokenSource: values.token !== undefined ? 'flag' : values['token-file'] !== undefined ? 'file' : envToken ? 'env' : 'generated',
     tokenFile: values['token-file'] ?? null,
+    streamStallMs,
     allowedHosts: values['allowed-host'].map((h) => h.replace(/^\[(.*)\]$/, '$1')),
     readOnly: values['read-only'],
     auditLog: values['audit-log'] ?? null,

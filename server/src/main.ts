@@ -73,6 +73,7 @@ async function serve(argv: string[]): Promise<void> {
     metricsPublic: options.metricsPublic,
     listenHost: options.host,
     allowedHosts: options.allowedHosts,
+    streamStallMs: options.streamStallMs,
     onLoginCodeSpent: () => printLogin('Login link used; another browser can log in once with'),
     log: warn,
     ...(token ? { token } : {}),
