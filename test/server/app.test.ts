@@ -28,5 +28,10 @@ test('the CLI defaults to loopback and rejects bad flags with the bound', () => 
   assert.throws(() => parseCli(['--port', '70000']), /--port must be 0–65535/);
   assert.throws(() => parseCli(['--source', 'bogus']), /--source must be one of/);
   assert.throws(() => parseCli(['--nope']), CliError);
+  assert.equal(options.streamStallMs, 30_000);
+  assert.equal(parseCli(['--stream-stall-ms', '5000']).streamStallMs, 5000);
+  assert.throws(() => parseCli(['--stream-stall-ms', '10']), /--stream-stall-ms must be an integer ≥ 1000, got 10/);
+  assert.deepEqual(parseCli(['--allowed-host', 'dash.internal', '--allowed-host', '[::1]']).allowedHosts, ['dash.internal', '::1']);
+  assert.throws(() => parseCli(['--allowed-host', 'evil/x']), /--allowed-host takes a host name/);
   assert.equal(parseCli(['--read-only', '--token', 'abcdefgh12']).token, 'abcdefgh12');
 });
