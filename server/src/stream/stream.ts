@@ -52,14 +52,14 @@ class SharedFrames {
 
   constructor(private readonly ctx: AppContext) {}
 
-  snapshot(): { text: Buffer; ids: string[] } {
+  snapshot(): Buffer {
     const snap = this.ctx.store.snapshot();
     if (snap.seq !== this.snapshotSeq || this.snapshotText === null) {
       const frame: ServerFrame = { type: 'snapshot', seq: snap.seq, serverTime: snap.serverTime, intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly, connections: snap.connections, totals: snap.totals };
       this.snapshotText = Buffer.from(JSON.stringify(frame));
       this.snapshotSeq = snap.seq;
     }
-    return { text: this.snapshotText, ids: snap.connections.map((v) => v.id) };
+    return this.snapshotText;
   }
 
   delta(delta: Delta): Buffer {
@@ -76,6 +76,8 @@ class SharedFrames {
 interface Pending {
   upserts: Map<string, ConnectionView>;
   removed: Set<string>;
+  /** Per id folded: whether the client held it when it fell behind (added vs changed, removed vs nothing). */
+  atBase: Map<string, boolean>;
 }
 
 /** A select that came over the limit: the latest one, applied when the bucket allows. */
@@ -85,6 +87,11 @@ interface WantedSelect {
 }
 
 class StreamClient {
+  /**
+   * The ids a *filtered* client holds. An unfiltered client holds the whole
+   * table and keeps no set of its own: 300 clients × a 100k-row table would
+   * be 30 million set entries. Its folds learn what it held from the deltas.
+   */
   private ids = new Set<string>();
   private filter: ConnectionFilter = {};
   /** A snapshot was asked for (or the pending delta grew past one) while the client was behind. */
@@ -147,9 +154,8 @@ class StreamClient {
     }
     this.snapshotWanted = false;
     if (isEmptyFilter(this.filter)) {
-      const { text, ids } = this.shared.snapshot();
-      this.ids = new Set(ids);
-      this.send(text, 'state');
+      this.ids = new Set();
+      this.send(this.shared.snapshot(), 'state');
       return;
     }
     const snap = this.ctx.store.snapshot();
@@ -172,8 +178,6 @@ class StreamClient {
       return;
     }
     if (isEmptyFilter(this.filter)) {
-      for (const view of delta.added) this.ids.add(view.id);
-      for (const id of delta.removed) this.ids.delete(id);
       this.send(this.shared.delta(delta), 'state');
       return;
     }
@@ -202,8 +206,16 @@ class StreamClient {
   }
 
   private fold(delta: Delta): void {
-    const pending = (this.pending ??= { upserts: new Map(), removed: new Set() });
+    const pending = (this.pending ??= { upserts: new Map(), removed: new Set(), atBase: new Map() });
     const all = isEmptyFilter(this.filter);
+    // First sight of an id decides what the client held: unfiltered, the delta
+    // says (an added row was not in the table before it); filtered, its own set.
+    const seen = (id: string, inTableBefore: boolean): void => {
+      if (!pending.atBase.has(id)) pending.atBase.set(id, all ? inTableBefore : this.ids.has(id));
+    };
+    for (const view of delta.added) seen(view.id, false);
+    for (const view of delta.changed) seen(view.id, true);
+    for (const id of delta.removed) seen(id, true);
     const upsert = (view: ConnectionView): void => {
       if (all || matchesFilter(view, this.filter)) {
         pending.upserts.set(view.id, view);
@@ -220,7 +232,7 @@ class StreamClient {
       pending.removed.add(id);
     }
     // A fold as big as the table is no cheaper than a snapshot: send that instead.
-    if (pending.upserts.size + pending.removed.size > Math.max(1000, this.ids.size)) {
+    if (pending.upserts.size + pending.removed.size > Math.max(1000, all ? delta.totals.connections : this.ids.size)) {
       this.pending = null;
       this.snapshotWanted = true;
     }
@@ -232,14 +244,19 @@ class StreamClient {
     const added: ConnectionView[] = [];
     const changed: ConnectionView[] = [];
     const removed: string[] = [];
+    const filtered = !isEmptyFilter(this.filter);
     for (const view of pending.upserts.values()) {
-      if (this.ids.has(view.id)) changed.push(view);
+      if (pending.atBase.get(view.id)) changed.push(view);
       else {
         added.push(view);
-        this.ids.add(view.id);
+        if (filtered) this.ids.add(view.id);
       }
     }
-    for (const id of pending.removed) if (this.ids.delete(id)) removed.push(id);
+    for (const id of pending.removed) {
+      if (!pending.atBase.get(id)) continue;
+      removed.push(id);
+      if (filtered) this.ids.delete(id);
+    }
     this.send({ type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added, changed, removed, totals: delta.totals }, 'state');
   }
 
