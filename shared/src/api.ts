@@ -27,7 +27,6 @@ export const ConnectionsQuerySchema = Type.Object(
   },
   { additionalProperties: false, noun: 'filter' },
 );
-export type ConnectionsQuery = Static<typeof ConnectionsQuerySchema>;
 
 export const EventsQuerySchema = Type.Object(
   {
@@ -36,7 +35,6 @@ export const EventsQuerySchema = Type.Object(
   },
   { additionalProperties: false, noun: 'parameter' },
 );
-export type EventsQuery = Static<typeof EventsQuerySchema>;
 
 export const LoginQuerySchema = Type.Object({ code: Type.Optional(Type.String({ maxLength: 200 })) });
 
@@ -89,6 +87,7 @@ export const ConnectionDetailSchema = Type.Object({
 export type ConnectionDetail = Static<typeof ConnectionDetailSchema>;
 
 export const KilledSchema = Type.Object({ killed: Type.String() });
+export type Killed = Static<typeof KilledSchema>;
 
 const BoundSchema = Type.Object({ min: Type.Number(), max: Type.Number(), unit: Type.String(), label: Type.String() });
 export const SysctlViewSchema = Type.Composite([
@@ -98,6 +97,7 @@ export const SysctlViewSchema = Type.Composite([
 export type SysctlView = Static<typeof SysctlViewSchema>;
 
 export const SysctlChangeSchema = Type.Object({ before: SysctlSchema, after: SysctlSchema });
+export type SysctlChange = Static<typeof SysctlChangeSchema>;
 
 export const LabEntrySchema = Type.Object({
   id: Type.String(),

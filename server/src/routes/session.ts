@@ -4,12 +4,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 
+import type { LoginCode } from '@keepalive-dashboard/shared';
+
 import type { AppContext } from '../context.js';
 
 export async function sessionRoutes(fastify: FastifyInstance, ctx: AppContext): Promise<void> {
   fastify.post('/api/login-codes', { config: { rateLimit: { max: 30, timeWindow: '1 minute' } } }, async (_request, reply) => {
     const code = ctx.auth.sessions.issueCode();
-    return reply.code(201).send({ code, path: `/login?code=${code}` });
+    const minted: LoginCode = { code, path: `/login?code=${code}` };
+    return reply.code(201).send(minted);
   });
 
   fastify.post('/api/logout', async (request, reply) => {

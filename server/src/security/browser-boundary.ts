@@ -54,10 +54,6 @@ export class HostAllowlist {
     const name = hostnameOf(hostHeader);
     return name !== null && this.names.has(name);
   }
-
-  list(): string[] {
-    return [...this.names];
-  }
 }
 
 /** Origin, when a browser sent one, names exactly the origin the request was addressed to. */

@@ -12,10 +12,14 @@ import type {
   EventPage,
   Health,
   KeepalivePatch,
+  Killed,
   LabEntry,
   LabList,
+  OpenLabConnection,
+  OpenLabListener,
+  ParseRequest,
   PatchResult,
-  Sysctl,
+  SysctlChange,
   SysctlPatch,
   SysctlView,
 } from '@keepalive-dashboard/shared';
@@ -100,7 +104,7 @@ export class ApiClient {
     return this.call('PATCH', `/api/connections/${encodeURIComponent(id)}/keepalive`, patch);
   }
 
-  kill(id: string): Promise<{ killed: string }> {
+  kill(id: string): Promise<Killed> {
     return this.call('DELETE', `/api/connections/${encodeURIComponent(id)}`);
   }
 
@@ -108,7 +112,7 @@ export class ApiClient {
     return this.call('GET', '/api/sysctl');
   }
 
-  setSysctl(patch: SysctlPatch): Promise<{ before: Sysctl; after: Sysctl }> {
+  setSysctl(patch: SysctlPatch): Promise<SysctlChange> {
     return this.call('PUT', '/api/sysctl', patch);
   }
 
@@ -117,11 +121,13 @@ export class ApiClient {
   }
 
   openLabConnection(host: string, port: number): Promise<LabEntry> {
-    return this.call('POST', '/api/lab/connections', { host, port });
+    const body: OpenLabConnection = { host, port };
+    return this.call('POST', '/api/lab/connections', body);
   }
 
   openLabListener(port: number, host?: string): Promise<LabEntry> {
-    return this.call('POST', '/api/lab/listeners', host ? { port, host } : { port });
+    const body: OpenLabListener = host ? { port, host } : { port };
+    return this.call('POST', '/api/lab/listeners', body);
   }
 
   closeLab(id: string): Promise<LabEntry> {
@@ -139,6 +145,7 @@ export class ApiClient {
 
   /** Runs the server's text parser over a saved capture (POST /api/parse). */
   parseCapture(format: CaptureFormat, text: string, userHz?: number): Promise<CaptureParseResult> {
-    return this.call('POST', '/api/parse', userHz === undefined ? { format, text } : { format, text, userHz });
+    const body: ParseRequest = userHz === undefined ? { format, text } : { format, text, userHz };
+    return this.call('POST', '/api/parse', body);
   }
 }
