@@ -168,7 +168,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     foreign,
     lab,
     blackholes,
-    control: new SocketControl({ lab, processMap, foreignSettings, foreign, killer, events, auditWritable: () => audit.writable, readOnly: options.readOnly ?? false, now }),
+    control: new SocketControl({ lab, processMap, foreignSettings, foreign, killer, events, readOnly: options.readOnly ?? false, now }),
     events,
     audit,
     sysctl: new SysctlStore(options.sysctlDir),

@@ -27,10 +27,7 @@ function commandOf(pid: number): string | null {
 }
 
 export class WriterLock {
-  private constructor(
-    private fd: number | null,
-    readonly path: string,
-  ) {}
+  private constructor(private fd: number | null) {}
 
   /**
    * Takes the lock or throws (`code` EWOULDBLOCK) naming the pid that holds
@@ -44,22 +41,18 @@ export class WriterLock {
       const code = (error as { code?: string }).code;
       const holder = code === 'EAGAIN' ? readHolderPid(fd) : null;
       closeSync(fd);
-      if (code === 'ERR_ADDON_NOT_FOUND' || code === 'ERR_ADDON_STALE') {
-        // Without flock there is no single-writer guarantee: refuse rather than risk duplicate sequence numbers.
-        throw Object.assign(new Error(`locking ${path} needs the native addon's flock: ${(error as Error).message}`), { code });
-      }
+      // Anything else — the addon missing included, whose own error says so — refuses the log: no single-writer guarantee, no writes.
       if (code !== 'EAGAIN') throw error;
       // The holder writes its pid just after locking: it may not be there yet.
       const command = holder === null ? null : commandOf(holder);
       const who = holder === null ? 'another process (its pid is not written yet)' : `pid ${holder}${command ? ` (${command})` : ''}`;
       throw Object.assign(new Error(`${what} is in use by ${who}, which holds ${path}: one server per audit log; stop it, or give this one another --audit-log`), {
         code: 'EWOULDBLOCK',
-        holderPid: holder,
       });
     }
     ftruncateSync(fd, 0);
     writeSync(fd, `${process.pid}\n`, 0);
-    return new WriterLock(fd, path);
+    return new WriterLock(fd);
   }
 
   /** Releases the lock (closing the fd is what releases a flock). */

@@ -29,7 +29,6 @@ export interface SocketControlDeps {
   foreign: ForeignAccess | null;
   killer: Killer | null;
   events: EventBus;
-  auditWritable: () => boolean;
   readOnly: boolean;
   now?: () => number;
 }
@@ -43,7 +42,7 @@ export class SocketControl {
 
   private assertMayChange(): void {
     if (this.deps.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
-    if (!this.deps.auditWritable()) throw this.deps.events.auditRefusal();
+    this.deps.events.assertCanAudit();
   }
 
   /** Applies a keepalive change; returns what the kernel held before and after. */
@@ -61,7 +60,7 @@ export class SocketControl {
     }
     const owned = this.deps.lab.handleForInode(view.inode);
     if (!owned && !this.deps.foreign) throw new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
-    const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
+    const asked = describePatch(patch);
     let result: PatchResult;
     try {
       result = await this.deps.events.change(
@@ -123,6 +122,11 @@ function retuneAndReadBack(target: SocketTarget, patch: Partial<KeepaliveSetting
   const before = getKeepalive(target);
   setKeepalive(target, patch);
   return { before, after: getKeepalive(target) };
+}
+
+/** What a change asks for, in the audit's words: `idleSec → 60, count → 6`. */
+export function describePatch(patch: object): string {
+  return Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
 }
 
 export function summarizeChange(before: KeepaliveSettings, after: KeepaliveSettings): string {

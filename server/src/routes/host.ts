@@ -12,6 +12,7 @@ import {
 } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
+import { describePatch } from '../control/socket-control.js';
 import { ApiError, fromSystemError } from '../errors.js';
 import type { TypeBoxProvider } from './schema-validation.js';
 
@@ -49,7 +50,7 @@ export async function hostRoutes(app: FastifyInstance, ctx: AppContext): Promise
     ctx.events.assertCanAudit();
     const patch = request.body;
     if (!ctx.capabilities.sysctlWrite) throw new ApiError('KA_ERR_PERMISSION', 'changing net.ipv4.tcp_keepalive_* needs root (write access to /proc/sys/net/ipv4)');
-    const asked = Object.entries(patch).map(([key, value]) => `${key} → ${String(value)}`).join(', ');
+    const asked = describePatch(patch);
     try {
       return await ctx.events.change(
         { type: 'sysctl', connectionId: null, actor: request.ip, what: `set net.ipv4.tcp_keepalive_* (${asked})`, detail: { patch } },
