@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
 import { tempDir } from '../helpers/app.js';
+import { sleep } from '../helpers/loopback.js';
 import { createNetns, netnsClient, ourTables, runIn, startServerIn, type NetnsClient } from '../helpers/netns.js';
 
 const TOKEN = 'instances-token-0123456789';
 const ROUNDS = 30;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A real CLI in the namespace with a lab connection of its own; `toggle` black-holes it on or off and returns the status. */
 async function instance(t: TestContext, ns: string, client: NetnsClient) {
@@ -55,18 +55,25 @@ test('two instances toggling black holes, one killed -9 and restarted: local del
   const sampler = sampleLocalDelivery(t, ns, client);
   const statuses: number[] = [];
   let bDone = false;
+  let aToggles = 0;
+  let aTogglesWhileBRestarted = 0;
   const runA = async () => {
     // Keeps toggling while b is killed and restarts, within the route's 120 a minute.
-    for (let round = 0; round < 55 && (round < ROUNDS || !bDone); round += 1) statuses.push(await a.toggle(true), await a.toggle(false));
+    for (let round = 0; round < 55 && (round < ROUNDS || !bDone); round += 1) {
+      statuses.push(await a.toggle(true), await a.toggle(false));
+      aToggles += 2;
+    }
   };
   const runB = async () => {
     for (let round = 0; round < ROUNDS; round += 1) {
       statuses.push(await b.toggle(true));
       if (round === ROUNDS / 2) {
         const killed = b.pid;
+        const before = aToggles;
         await b.stop('SIGKILL');
         assert.ok((await ourTables(ns)).some((name) => name.startsWith(`keepalive_dashboard_${killed}_`)), 'the crash left its table');
         b = await instance(t, ns, client);
+        aTogglesWhileBRestarted = aToggles - before;
         assert.ok(!(await ourTables(ns)).some((name) => name.startsWith(`keepalive_dashboard_${killed}_`)), 'the restart reaped it');
         continue;
       }
@@ -79,6 +86,7 @@ test('two instances toggling black holes, one killed -9 and restarted: local del
   assert.deepEqual(sampler.broken.slice(0, 5), [], 'local delivery held');
   for (const outcome of toggled) if (outcome.status === 'rejected') throw outcome.reason;
   assert.ok(samples >= 5, `sampled ${samples} times`);
+  assert.ok(aTogglesWhileBRestarted > 0, 'a was toggling while b was killed and restarted: the race the test is for happened');
   assert.deepEqual(statuses.filter((s) => s !== 200), [], `every one of ${statuses.length} toggles answered 200`);
   await Promise.all([a.stop(), b.stop()]);
   assert.deepEqual(await ourTables(ns), [], 'nothing of theirs left');
