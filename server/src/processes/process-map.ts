@@ -19,6 +19,8 @@ export class ProcessMap {
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private soon: NodeJS.Timeout | null = null;
+  /** Per-inode refreshes of the last `maxAgeMs` asked for, shared by whoever asks again within it. */
+  private readonly recent = new Map<number, { at: number; holders: Promise<readonly SocketHolder[]> }>();
 
   constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {}
 
@@ -43,7 +45,24 @@ export class ProcessMap {
    * Fresh holders for one socket: rescans the processes that held it last
    * time; if none holds it any more (passed, or new), falls back to a full scan.
    */
-  async refreshFor(inode: number): Promise<readonly SocketHolder[]> {
+  /**
+   * Holders of one inode read now. With `maxAgeMs`, a refresh of the same
+   * inode started that recently is shared instead: 300 clients selecting one
+   * row (or one client selecting it again and again) cost one rescan, not one each.
+   */
+  refreshFor(inode: number, maxAgeMs = 0): Promise<readonly SocketHolder[]> {
+    if (maxAgeMs <= 0) return this.rescanHolders(inode);
+    const now = (this.options.now ?? Date.now)();
+    const known = this.recent.get(inode);
+    if (known && now - known.at < maxAgeMs) return known.holders;
+    // Bounded by what was refreshed within the window; older entries go.
+    for (const [key, entry] of this.recent) if (now - entry.at >= maxAgeMs) this.recent.delete(key);
+    const holders = this.rescanHolders(inode);
+    this.recent.set(inode, { at: now, holders });
+    return holders;
+  }
+
+  private async rescanHolders(inode: number): Promise<readonly SocketHolder[]> {
     const known = this.holders.get(inode);
     if (known && known.length > 0) {
       const scan = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, pids: [...new Set(known.map((h) => h.pid))] });

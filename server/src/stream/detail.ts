@@ -6,7 +6,6 @@ import { getTcpInfo } from '@keepalive-dashboard/native';
 import type { ConnectionView, ErrorBody } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
-import type { ProcessMap } from '../processes/process-map.js';
 import type { SocketHolder } from '../processes/scan.js';
 import { hiddenForeignSocket } from '../security/foreign-permission.js';
 
@@ -21,26 +20,10 @@ const asError = (error: unknown): ErrorBody => ({
   message: error instanceof Error ? error.message : String(error),
 });
 
-/**
- * Holder refreshes shared per inode for a second: each rescans the holders'
- * fd tables, and 300 clients selecting one row (or one client selecting it
- * again and again) must cost one rescan a second, not one per select.
- */
+/** A detail's holders may be this old: each rescan walks the holders' fd tables, and many clients may watch one row. */
 const HOLDERS_FRESH_MS = 1000;
-const refreshes = new WeakMap<ProcessMap, Map<number, { at: number; holders: Promise<readonly SocketHolder[]> }>>();
 
-function freshHolders(ctx: AppContext, inode: number): Promise<readonly SocketHolder[]> {
-  let byInode = refreshes.get(ctx.processMap);
-  if (!byInode) refreshes.set(ctx.processMap, (byInode = new Map()));
-  const now = ctx.now();
-  const known = byInode.get(inode);
-  if (known && now - known.at < HOLDERS_FRESH_MS) return known.holders;
-  // Bounded by what was refreshed within the last second; older entries go.
-  for (const [key, entry] of byInode) if (now - entry.at >= HOLDERS_FRESH_MS) byInode.delete(key);
-  const holders = ctx.processMap.refreshFor(inode);
-  byInode.set(inode, { at: now, holders });
-  return holders;
-}
+const freshHolders = (ctx: AppContext, inode: number): Promise<readonly SocketHolder[]> => ctx.processMap.refreshFor(inode, HOLDERS_FRESH_MS);
 
 export async function detailFor(ctx: AppContext, view: ConnectionView, refreshHolders: boolean): Promise<Detail> {
   if (view.inode === 0) return { connection: view, tcpInfo: null, error: null };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fstatSync } from 'node:fs';
+import net from 'node:net';
 import { test } from 'node:test';
 
 import { fdOf } from '@keepalive-dashboard/native';
@@ -54,4 +55,22 @@ test('the process map refreshes on demand for one new connection', async (t) => 
 
 test('a missing procfs is a clear ENOENT, not a crash', async () => {
   await assert.rejects(scanSocketHolders({ procRoot: '/nonexistent-proc' }), { code: 'ENOENT' });
+});
+
+test('refreshFor with a max age shares one rescan of an inode among those who ask within it', async () => {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    const inode = fstatSync(fdOf(server)).ino;
+    let now = 1_000;
+    const map = new ProcessMap({ now: () => now });
+    const first = map.refreshFor(inode, 1000);
+    assert.equal(map.refreshFor(inode, 1000), first, 'shared within the window');
+    assert.notEqual(map.refreshFor(inode), first, 'without a max age: read now');
+    assert.ok((await first).some((h) => h.pid === process.pid), 'and it finds the real holder');
+    now += 1000;
+    assert.notEqual(map.refreshFor(inode, 1000), first, 'a new rescan once the window passed');
+  } finally {
+    server.close();
+  }
 });
