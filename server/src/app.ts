@@ -157,7 +157,6 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     readOnly: options.readOnly ?? false,
     intervalMs,
     streamHighWaterBytes: options.streamHighWaterBytes ?? 4 * 1024 * 1024,
-    streamReplyBudgetBytes: 64 * 1024,
     streamStallMs: options.streamStallMs ?? 30_000,
     labAnyAddress: options.labAnyAddress ?? false,
     metricsPublic: options.metricsPublic ?? false,

@@ -32,11 +32,6 @@ export interface AppContext {
   intervalMs: number;
   /** Unsent bytes above which a stream client counts as behind (it then gets a fresh snapshot once drained). */
   streamHighWaterBytes: number;
-  /**
-   * Unsent bytes under which a stream client is still sent frames made for it
-   * alone (detail, error, pong): the most of them a client that stops reading holds.
-   */
-  streamReplyBudgetBytes: number;
   /** A stream client with bytes unsent that takes none of them for this long is closed (1008). */
   streamStallMs: number;
   labAnyAddress: boolean;

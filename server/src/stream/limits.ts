@@ -13,6 +13,11 @@ export const STREAM_LIMITS = {
   /** Selects applied at once, then per second; the ones in between are coalesced, the latest applied when allowed. */
   selectBurst: 8,
   selectPerSec: 2,
+  /**
+   * Unsent bytes under which a client is still sent frames made for it alone
+   * (detail, error, pong): the most of them a client that stops reading holds.
+   */
+  replyBudgetBytes: 64 * 1024,
 } as const;
 
 /** WebSocket close codes (RFC 6455 §7.4.1). */

@@ -12,7 +12,7 @@ import type { WebSocket } from '@fastify/websocket';
 import { getTcpInfo } from '@keepalive-dashboard/native';
 
 import type { AppContext } from '../context.js';
-import { CLOSE_POLICY_VIOLATION } from './limits.js';
+import { CLOSE_POLICY_VIOLATION, STREAM_LIMITS } from './limits.js';
 
 /**
  * state: snapshot and delta, queued up to the high-water mark (past it the
@@ -28,7 +28,7 @@ export interface CloseReason {
   reason: string;
 }
 
-type Limits = Pick<AppContext, 'streamHighWaterBytes' | 'streamReplyBudgetBytes' | 'streamStallMs' | 'now'>;
+type Limits = Pick<AppContext, 'streamHighWaterBytes' | 'streamStallMs' | 'now'>;
 
 /** A tcp_info read is reused this long: one delta tick asks each client two or three times. */
 const KERNEL_READ_REUSE_MS = 20;
@@ -109,7 +109,7 @@ export class Outbox {
     this.kernelRead = null;
     const kernel = this.kernelQueue();
     const unsent = this.ws.bufferedAmount + (kernel?.notsentBytes ?? 0);
-    const cap = this.drainingBytes + this.limits.streamHighWaterBytes + this.limits.streamReplyBudgetBytes;
+    const cap = this.drainingBytes + this.limits.streamHighWaterBytes + STREAM_LIMITS.replyBudgetBytes;
     if (unsent > cap) return { code: CLOSE_POLICY_VIOLATION, reason: `send buffer cap exceeded: ${unsent} bytes unsent (cap ${cap}), the client is not reading` };
     this.repliesBlocked = unsent >= this.replyBudgetBytes();
     const mark = kernel?.bytesAcked ?? this.flushedBytes;
@@ -135,7 +135,7 @@ export class Outbox {
   }
 
   private replyBudgetBytes(): number {
-    return Math.min(this.limits.streamReplyBudgetBytes, this.limits.streamHighWaterBytes);
+    return Math.min(STREAM_LIMITS.replyBudgetBytes, this.limits.streamHighWaterBytes);
   }
 
   private unsentBytes(): number {
