@@ -22,13 +22,8 @@ export type ErrorBody = Static<typeof ErrorBodySchema>;
  * An integer within a kernel bound. `label` and `unit` let the server say
  * "idle must be 1–32767 s, got 0" — the same words as the form and the addon.
  */
-const bounded = (field: keyof typeof KEEPALIVE_BOUNDS, label?: string) =>
-  Type.Integer({
-    minimum: KEEPALIVE_BOUNDS[field].min,
-    maximum: KEEPALIVE_BOUNDS[field].max,
-    label: label ?? KEEPALIVE_BOUNDS[field].label,
-    unit: label === undefined ? KEEPALIVE_BOUNDS[field].unit : '',
-  });
+const bounded = (field: keyof typeof KEEPALIVE_BOUNDS) =>
+  Type.Integer({ minimum: KEEPALIVE_BOUNDS[field].min, maximum: KEEPALIVE_BOUNDS[field].max, label: KEEPALIVE_BOUNDS[field].label, unit: KEEPALIVE_BOUNDS[field].unit });
 
 export const KeepaliveSettingsSchema = Type.Object({
   enabled: Type.Boolean(),
@@ -138,11 +133,19 @@ export const SysctlSchema = Type.Object({
 });
 export type Sysctl = Static<typeof SysctlSchema>;
 
+/** The sysctls bound the same as the socket options they default (a refusal names the sysctl field itself). */
+export const SYSCTL_BOUNDS = {
+  keepaliveTimeSec: KEEPALIVE_BOUNDS.idleSec,
+  keepaliveIntvlSec: KEEPALIVE_BOUNDS.intervalSec,
+  keepaliveProbes: KEEPALIVE_BOUNDS.count,
+} as const;
+const sysctlBounded = (field: keyof typeof SYSCTL_BOUNDS) => Type.Integer({ minimum: SYSCTL_BOUNDS[field].min, maximum: SYSCTL_BOUNDS[field].max });
+
 export const SysctlPatchSchema = Type.Object(
   {
-    keepaliveTimeSec: Type.Optional(bounded('idleSec', 'keepaliveTimeSec')),
-    keepaliveIntvlSec: Type.Optional(bounded('intervalSec', 'keepaliveIntvlSec')),
-    keepaliveProbes: Type.Optional(bounded('count', 'keepaliveProbes')),
+    keepaliveTimeSec: Type.Optional(sysctlBounded('keepaliveTimeSec')),
+    keepaliveIntvlSec: Type.Optional(sysctlBounded('keepaliveIntvlSec')),
+    keepaliveProbes: Type.Optional(sysctlBounded('keepaliveProbes')),
   },
   { additionalProperties: false, minProperties: 1, noun: 'sysctl field' },
 );

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   EventsQuerySchema,
   HealthSchema,
-  KEEPALIVE_BOUNDS,
+  SYSCTL_BOUNDS,
   SysctlPatchSchema,
   type EventPage,
   type Health,
@@ -15,12 +15,6 @@ import type { AppContext } from '../context.js';
 import { describePatch } from '../control/socket-control.js';
 import { ApiError, fromSystemError } from '../errors.js';
 import type { TypeBoxProvider } from './schema-validation.js';
-
-const SYSCTL_FIELD_BOUNDS = {
-  keepaliveTimeSec: KEEPALIVE_BOUNDS.idleSec,
-  keepaliveIntvlSec: KEEPALIVE_BOUNDS.intervalSec,
-  keepaliveProbes: KEEPALIVE_BOUNDS.count,
-} as const;
 
 export function health(ctx: AppContext): Health {
   const last = ctx.store.lastCollection();
@@ -43,7 +37,7 @@ export async function hostRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const fastify = app.withTypeProvider<TypeBoxProvider>();
   fastify.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => health(ctx));
 
-  fastify.get('/api/sysctl', async (): Promise<SysctlView> => ({ ...ctx.sysctl.read(), bounds: SYSCTL_FIELD_BOUNDS, writable: ctx.capabilities.sysctlWrite && !ctx.readOnly }));
+  fastify.get('/api/sysctl', async (): Promise<SysctlView> => ({ ...ctx.sysctl.read(), bounds: SYSCTL_BOUNDS, writable: ctx.capabilities.sysctlWrite && !ctx.readOnly }));
 
   fastify.put('/api/sysctl', { schema: { body: SysctlPatchSchema }, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
