@@ -79,7 +79,7 @@ export function ruleFor(local: { address: string; port: number }, peer: { addres
 }
 
 /** Who a table belongs to: a process is named by pid and start time, within a pid namespace. */
-export interface TableOwner {
+interface TableOwner {
   pid: number;
   startTime: number;
   pidNs: number;
@@ -201,7 +201,7 @@ export class Blackholes {
   }
 
   /** Deletes the tables of instances that died without cleaning up; returns the black holes they held. */
-  recoverLeftovers(isAlive: (owner: TableOwner) => boolean = ownerAlive): Promise<BlackholeRule[]> {
+  recoverLeftovers(): Promise<BlackholeRule[]> {
     return this.serial(async () => {
       let listing: NftJson;
       try {
@@ -219,7 +219,7 @@ export class Blackholes {
         const match = TABLE_NAME.exec(name);
         if (!match || name === this.table) continue;
         const owner: TableOwner = { pid: Number(match[1]), startTime: Number(match[2]), pidNs: Number(match[3]) };
-        if (owner.pidNs !== this.owner.pidNs || isAlive(owner)) continue;
+        if (owner.pidNs !== this.owner.pidNs || ownerAlive(owner)) continue;
         removed.push(...(await this.reap(name)));
       }
       return removed;
