@@ -9,10 +9,10 @@
  * cookie; it prints v4-mapped addresses of tcp6 sockets as bare IPv4
  * (net-tools ≥ 2.10) or `::ffff:a.b.c.d` (older): both become the latter.
  */
-import { connectionId, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
+import { connectionId, eachLine, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { canonicalAddress, parseIpv4, parsePort, type Family } from './address.js';
-import { eachLine, overlongLine } from './text-lines.js';
+import { overlongLine } from './text-lines.js';
 import { runTool, type ToolOptions } from './run-tool.js';
 import { stateFromNetstat } from './state-names.js';
 import type { ParseIssue, ParseResult, Source } from './types.js';

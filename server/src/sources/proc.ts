@@ -18,10 +18,10 @@ import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { execFile } from 'node:child_process';
 
-import { connectionId, type Connection, type TimerKind } from '@keepalive-dashboard/shared';
+import { connectionId, eachLine, type Connection, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { ANY6, formatIpv4, formatIpv6, type Family } from './address.js';
-import { eachLine, MAX_LINE_CHARS, overlongLine } from './text-lines.js';
+import { MAX_LINE_CHARS, overlongLine } from './text-lines.js';
 import { stateFromNumber } from './state-names.js';
 import { SourceUnavailableError, type ParseIssue, type ParseResult, type Source } from './types.js';
 

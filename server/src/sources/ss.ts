@@ -10,10 +10,10 @@
  * older iproute2 lacks: the parser skips the header and joins the
  * tab-indented tcp_info line to its socket, and reads -H / -O output as well.
  */
-import { connectionId, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
+import { connectionId, eachLine, type Connection, type ConnectionTcpInfo, type Timer, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { withScope, type Family } from './address.js';
-import { eachLine, overlongLine } from './text-lines.js';
+import { overlongLine } from './text-lines.js';
 import { runTool, type ToolOptions } from './run-tool.js';
 import { parseSsDuration } from './ss-duration.js';
 import { parseSsEndpoint, type SsEndpoint } from './ss-endpoint.js';

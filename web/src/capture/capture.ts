@@ -5,7 +5,7 @@
  * moment of loading: no process map, no settings (none can be read from
  * text), the kernel's timer made absolute so the same countdown cells show it.
  */
-import { inProbePhase, type Connection, type ConnectionView } from '@keepalive-dashboard/shared';
+import { eachLine, inProbePhase, type Connection, type ConnectionView } from '@keepalive-dashboard/shared';
 
 import type { CaptureFormat } from '../transport/api.js';
 
@@ -15,13 +15,11 @@ const SNIFFED_LINES = 20;
 /** The first SNIFFED_LINES non-blank lines, trimmed, read without splitting (or trimming) the whole capture. */
 function firstLines(text: string): string[] {
   const lines: string[] = [];
-  for (let start = 0; start <= text.length && lines.length < SNIFFED_LINES; ) {
-    const newline = text.indexOf('\n', start);
-    const end = newline < 0 ? text.length : newline;
-    const line = text.slice(start, end).trim();
-    if (line !== '') lines.push(line);
-    start = end + 1;
-  }
+  eachLine(text, (line) => {
+    const trimmed = line.trim();
+    if (trimmed !== '') lines.push(trimmed);
+    return lines.length >= SNIFFED_LINES;
+  });
   return lines;
 }
 
