@@ -8,9 +8,9 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 
-import { HELPERS, REPO_ROOT, spawnChild, type Child } from './processes.js';
+import { startServer, type RunningServer } from '../server/faults/server-process.js';
+import { HELPERS, REPO_ROOT } from './processes.js';
 
-const MAIN = `${REPO_ROOT}server/dist/main.js`;
 let namespaces = 0;
 
 export function createNetns(t: TestContext): string {
@@ -38,33 +38,9 @@ export async function ourTables(ns: string): Promise<string[]> {
   return listing.nftables.flatMap((e) => (e.table?.name.startsWith('keepalive_dashboard_') ? [e.table.name] : []));
 }
 
-export interface ServerInNetns extends Child {
-  base: string;
-  /** SIGTERM (or `signal`), then waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
 /** The real CLI inside the namespace (`ip netns exec` execs, so the pid is node's); resolves once it prints its URL. */
-export async function startServerIn(t: TestContext, ns: string, args: string[]): Promise<ServerInNetns> {
-  const server = spawnChild(t, 'ip', ['netns', 'exec', ns, process.execPath, MAIN, '--port', '0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  server.child.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
-  let base: string | undefined;
-  while (base === undefined) {
-    const line = await server.nextLine().catch((error: Error) => {
-      throw new Error(`${error.message}; stderr: ${stderr}`);
-    });
-    base = /Open: (http:\/\/[^/]+)\//.exec(line)?.[1];
-  }
-  const exited = once(server.child, 'exit');
-  return {
-    ...server,
-    base,
-    async stop(signal = 'SIGTERM') {
-      if (server.child.exitCode === null && server.child.signalCode === null) process.kill(server.pid, signal);
-      await exited;
-    },
-  };
+export function startServerIn(t: TestContext, ns: string, args: string[]): Promise<RunningServer> {
+  return startServer(t, args, { prefix: ['ip', 'netns', 'exec', ns] });
 }
 
 export interface NetnsClient {

@@ -12,13 +12,13 @@ import { test, type TestContext } from 'node:test';
 import { Blackholes, nftRunner } from '@keepalive-dashboard/server/control/blackhole';
 
 import { tempDir } from '../helpers/app.js';
+import { CLI_TOKEN } from '../server/faults/server-process.js';
 import { createNetns, netnsClient, ourTables, runIn, startServerIn, type NetnsClient } from '../helpers/netns.js';
 
-const TOKEN = 'crash-test-token-0123456789';
 
 async function startIn(t: TestContext, ns: string, client: NetnsClient) {
-  const server = await startServerIn(t, ns, ['--token', TOKEN, '--audit-log', join(tempDir(t), 'audit.jsonl')]);
-  const call = async (method: string, path: string, body?: object) => (await client.call(server.base, TOKEN, method, path, body)).body;
+  const server = await startServerIn(t, ns, ['--audit-log', join(tempDir(t), 'audit.jsonl')]);
+  const call = async (method: string, path: string, body?: object) => (await client.call(server.base, CLI_TOKEN, method, path, body)).body;
   return { ...server, call };
 }
 

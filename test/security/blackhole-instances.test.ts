@@ -11,15 +11,15 @@ import { test, type TestContext } from 'node:test';
 
 import { tempDir } from '../helpers/app.js';
 import { sleep } from '../helpers/loopback.js';
+import { CLI_TOKEN } from '../server/faults/server-process.js';
 import { createNetns, netnsClient, ourTables, runIn, startServerIn, type NetnsClient } from '../helpers/netns.js';
 
-const TOKEN = 'instances-token-0123456789';
 const ROUNDS = 30;
 
 /** A real CLI in the namespace with a lab connection of its own; `toggle` black-holes it on or off and returns the status. */
 async function instance(t: TestContext, ns: string, client: NetnsClient) {
-  const server = await startServerIn(t, ns, ['--token', TOKEN, '--audit-log', join(tempDir(t), 'audit.jsonl')]);
-  const call = (method: string, path: string, body?: object) => client.call(server.base, TOKEN, method, path, body);
+  const server = await startServerIn(t, ns, ['--audit-log', join(tempDir(t), 'audit.jsonl')]);
+  const call = (method: string, path: string, body?: object) => client.call(server.base, CLI_TOKEN, method, path, body);
   const listener = await call('POST', '/api/lab/listeners', { port: 0 });
   assert.ok(listener.status < 300, JSON.stringify(listener.body));
   const conn = (await call('POST', '/api/lab/connections', { host: '127.0.0.1', port: (listener.body.local as { port: number }).port })).body;

@@ -22,6 +22,8 @@ export interface RunningServer {
   /** Everything printed on stdout up to and including the URL line. */
   banner: string;
   stderr(): string;
+  /** SIGTERM (or `signal`) by pid, then waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
@@ -53,11 +55,16 @@ export async function startServer(t: TestContext, args: string[], options: Start
     url = /Open: (http:\/\/[^/]+)\//.exec(line)?.[1];
   }
   const base = url;
+  const exited = once(server.child, 'exit');
   return {
     pid: server.pid,
     base,
     banner: lines.join('\n'),
     stderr: () => stderr,
+    async stop(signal = 'SIGTERM') {
+      if (server.child.exitCode === null && server.child.signalCode === null) process.kill(server.pid, signal);
+      await exited;
+    },
     async call(method, path, body) {
       const res = await fetch(base + path, {
         method,
