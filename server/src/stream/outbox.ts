@@ -71,6 +71,11 @@ export class Outbox {
     this.window = { at: now, mark: 0, unsent: 0 };
   }
 
+  /** At the last check it had bytes unsent and had taken none of them since the check before. */
+  get stalled(): boolean {
+    return this.takingNothing;
+  }
+
   get open(): boolean {
     return this.ws.readyState === this.ws.OPEN;
   }

@@ -173,6 +173,13 @@ class StreamClient {
     // Behind (a big snapshot still draining, or a slow reader): fold the delta
     // in and send the fold once it drains — the newest state, never a backlog.
     if (this.pending || this.behind()) {
+      // A client taking nothing would only grow its fold (up to the table's
+      // size, per client): it gets the newest snapshot if it ever reads again.
+      if (this.outbox.stalled) {
+        this.pending = null;
+        this.snapshotWanted = true;
+        return;
+      }
       this.fold(delta);
       if (!this.behind() && this.pending) this.flush(delta);
       return;
