@@ -1,5 +1,6 @@
 export * from './bounds.js';
 export * from './keepalive-math.js';
+export * from './keepalive-view.js';
 export * from './connection.js';
 export * from './protocol.js';
 export * from './api.js';

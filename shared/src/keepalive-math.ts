@@ -16,6 +16,7 @@
  *   firing with elapsed ≥ user timeout and at least one probe out.
  */
 import type { KeepaliveSettings } from './bounds.js';
+import type { ConnectionTcpInfo } from './connection.js';
 
 /** The tcp_info fields the arithmetic needs (ms ago, as tcp_info gives them). */
 export interface KeepaliveTcpState {
@@ -36,31 +37,36 @@ export function idleElapsedMs(tcp: Pick<KeepaliveTcpState, 'lastDataRecvMs' | 'l
   return Math.min(tcp.lastDataRecvMs, tcp.lastAckRecvMs);
 }
 
+/**
+ * Idle elapsed from a source's tcp_info, or null when it lacks either clock
+ * (netstat and /proc have no tcp_info; a partial one cannot say which is later).
+ */
+export function idleElapsedFromTcpInfo(info: ConnectionTcpInfo | undefined): number | null {
+  if (info?.lastDataRecv === undefined || info.lastAckRecv === undefined) return null;
+  return idleElapsedMs({ lastDataRecvMs: info.lastDataRecv, lastAckRecvMs: info.lastAckRecv });
+}
+
 /** Keepalive does not probe while data is unacknowledged or unsent: retransmission rules apply instead. */
 export function keepaliveSuspended(tcp: Pick<KeepaliveTcpState, 'unacked' | 'notsentBytes'>): boolean {
   return tcp.unacked > 0 || tcp.notsentBytes > 0;
 }
 
 /**
- * The firing (0 = the first probe at idle) at which the kernel aborts the
- * connection, counted in probes already sent when it fires.
+ * How many probes go out before the abort, i.e. the firing (counted in probes
+ * already out when it fires) at which the kernel aborts: `count` without
+ * TCP_USER_TIMEOUT; with it, the first k ≥ 1 with idle + k·interval ≥ user
+ * timeout — fewer than `count` or more.
  */
-export function fatalFiring(settings: KeepaliveTiming): number {
+export function probesBeforeDeath(settings: KeepaliveTiming): number {
+  if (settings.userTimeoutMs <= 0) return settings.count;
   const idleMs = settings.idleSec * 1000;
   const intervalMs = settings.intervalSec * 1000;
-  if (settings.userTimeoutMs <= 0) return settings.count;
-  // First k ≥ 1 with idle + k·interval ≥ user timeout.
   return Math.max(1, Math.ceil((settings.userTimeoutMs - idleMs) / intervalMs));
-}
-
-/** How many probes go out before the abort (with TCP_USER_TIMEOUT this need not be `count`). */
-export function probesBeforeDeath(settings: KeepaliveTiming): number {
-  return fatalFiring(settings);
 }
 
 /** ms after the last receive at which an unanswered peer is declared dead (ETIMEDOUT). */
 export function deadAfterLastRecvMs(settings: KeepaliveTiming): number {
-  return settings.idleSec * 1000 + fatalFiring(settings) * settings.intervalSec * 1000;
+  return settings.idleSec * 1000 + probesBeforeDeath(settings) * settings.intervalSec * 1000;
 }
 
 /**
@@ -72,12 +78,6 @@ export function timeToNextProbeMs(settings: KeepaliveSettings, tcp: KeepaliveTcp
   const elapsed = idleElapsedMs(tcp);
   const firingMs = settings.idleSec * 1000 + tcp.probes * settings.intervalSec * 1000;
   return Math.max(0, firingMs - elapsed);
-}
-
-/** ms from now until the kernel declares the peer dead if nothing more is heard; null when it never will. */
-export function timeToDeathMs(settings: KeepaliveSettings, tcp: KeepaliveTcpState): number | null {
-  if (!settings.enabled || keepaliveSuspended(tcp)) return null;
-  return Math.max(0, deadAfterLastRecvMs(settings) - idleElapsedMs(tcp));
 }
 
 export type KeepalivePhase = 'off' | 'suspended' | 'idle' | 'probing';
@@ -99,7 +99,7 @@ export interface KeepalivePrediction {
  * (`nextFiringAt`, absolute) when `probesOut` probes are already out:
  * firing j happens at nextFiringAt + j·interval with probesOut + j probes out.
  */
-export function deathFromNextFiring(settings: KeepaliveTiming, probesOut: number, nextFiringAt: number, lastRecvAt: number): number {
+function deathFromNextFiring(settings: KeepaliveTiming, probesOut: number, nextFiringAt: number, lastRecvAt: number): number {
   const intervalMs = settings.intervalSec * 1000;
   if (settings.userTimeoutMs <= 0) return nextFiringAt + Math.max(0, settings.count - probesOut) * intervalMs;
   // First j with at least one probe out and the silence at or past the user timeout.

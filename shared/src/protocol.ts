@@ -63,7 +63,7 @@ export const KEEPALIVE_ORIGINS = ['owned', 'foreign', 'inferred', 'unknown'] as 
 
 /** Keepalive prediction from shared/ arithmetic, in absolute server time. */
 export const DerivedSchema = Type.Object({
-  phase: Type.Union(['off', 'suspended', 'idle', 'probing'].map((p) => Type.Literal(p))),
+  phase: Type.Union((['off', 'suspended', 'idle', 'probing'] as const).map((p) => Type.Literal(p))),
   nextProbeAt: Nullable(Type.Number()),
   deadAt: Nullable(Type.Number()),
   lastRecvAt: Type.Number(),

@@ -3,11 +3,11 @@ import { test } from 'node:test';
 
 import {
   deadAfterLastRecvMs,
+  idleElapsedFromTcpInfo,
   idleElapsedMs,
   keepaliveSuspended,
   predictKeepalive,
   probesBeforeDeath,
-  timeToDeathMs,
   timeToNextProbeMs,
   type KeepaliveSettings,
   type KeepaliveTcpState,
@@ -25,6 +25,13 @@ test('idle elapsed is the later of the last data and the last ACK received', () 
   assert.equal(idleElapsedMs({ lastDataRecvMs: 300, lastAckRecvMs: 4000 }), 300);
 });
 
+test('idle elapsed from a source\'s tcp_info needs both clocks', () => {
+  assert.equal(idleElapsedFromTcpInfo({ lastDataRecv: 9000, lastAckRecv: 4000 }), 4000);
+  assert.equal(idleElapsedFromTcpInfo({ lastDataRecv: 0, lastAckRecv: 4000 }), 0, 'ss omits zeros; a zero is still a clock');
+  assert.equal(idleElapsedFromTcpInfo({ lastDataRecv: 9000 }), null);
+  assert.equal(idleElapsedFromTcpInfo(undefined), null, 'netstat and /proc have no tcp_info');
+});
+
 test('keepalive is suspended while data is unacked or unsent', () => {
   assert.equal(keepaliveSuspended({ unacked: 0, notsentBytes: 0 }), false);
   assert.equal(keepaliveSuspended({ unacked: 2, notsentBytes: 0 }), true);
@@ -35,7 +42,7 @@ test('keepalive is suspended while data is unacked or unsent', () => {
 test('idle 10 / interval 4 / count 4: dead 26 s after the last receive', () => {
   assert.equal(deadAfterLastRecvMs(ka(10, 4, 4)), 26_000);
   assert.equal(probesBeforeDeath(ka(10, 4, 4)), 4);
-  assert.equal(timeToDeathMs(ka(10, 4, 4), quiet(20_000, 2)), 6_000);
+  assert.equal(predictKeepalive(ka(10, 4, 4), quiet(20_000, 2), 0).deadAt, 6_000);
 });
 
 test('user timeout 22 s with idle 10 / interval 5: abort at the first firing at or past 22 s, i.e. 25 s', () => {

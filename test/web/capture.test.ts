@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import { parseNetstat } from '@keepalive-dashboard/server/sources/netstat';
 import { parseProcNetTcp } from '@keepalive-dashboard/server/sources/proc';
 import { parseSs } from '@keepalive-dashboard/server/sources/ss';
+import { nextProbeAt, remainingMs } from '@keepalive-dashboard/shared';
 
 import { buildCapture, detectCaptureFormat } from '../../web/src/capture/capture.js';
-import { nextProbeAt, remainingMs } from '../../web/src/model/countdown.js';
 import { DashboardModel } from '../../web/src/model/dashboard.js';
 import { ApiClient, type FetchLike } from '../../web/src/transport/api.js';
 import { snapshot, view } from './views.js';

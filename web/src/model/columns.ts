@@ -3,9 +3,7 @@
  * absolute server time, which orders rows exactly as their countdowns do
  * without depending on "now".
  */
-import { keepaliveOn, type ConnectionView, type Endpoint } from '@keepalive-dashboard/shared';
-
-import { deadAt, kernelTimerAt, lastRecvAt, nextProbeAt, probesOut } from './countdown.js';
+import { deadAt, keepaliveOn, kernelTimerAt, lastRecvAt, nextProbeAt, probesOut, type ConnectionView, type Endpoint } from '@keepalive-dashboard/shared';
 
 export const COLUMN_IDS = [
   'state',

@@ -23,7 +23,7 @@ import type {
   SysctlPatch,
   Totals,
 } from '@keepalive-dashboard/shared';
-import { KEEPALIVE_PRESETS } from '@keepalive-dashboard/shared';
+import { KEEPALIVE_PRESETS, nextProbeAt, probesOut, remainingMs } from '@keepalive-dashboard/shared';
 
 import { buildCapture, detectCaptureFormat, type Capture } from '../capture/capture.js';
 import { ApiError, asErrorBody, type ApiClient, type CaptureFormat, type LabEntry, type SysctlView } from '../transport/api.js';
@@ -31,7 +31,6 @@ import type { LinkStatus } from '../transport/stream-transport.js';
 import { ServerClock } from './clock.js';
 import { nextSort, sortViews, type ColumnId, type SortSpec } from './columns.js';
 import { ConnectionSet } from './connection-set.js';
-import { nextProbeAt, probesOut, remainingMs } from './countdown.js';
 import { filterEvents, mergeEvents, type EventFilter } from './events.js';
 import { applyFilter, EMPTY_FILTER, parseFilter, sameFilter, type FilterDraft, type ParsedFilter } from './filter.js';
 import { DETAIL_HISTORY, DETAIL_INTERVAL_MS, TOTALS_HISTORY, totalsSample, type DetailSample, type TotalsSample } from './history.js';

@@ -7,22 +7,11 @@
  */
 import { memo, useCallback, useEffect, useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { keepaliveOn, type ConnectionView } from '@keepalive-dashboard/shared';
+import { deadAt, keepaliveOn, kernelTimerAt, lastRecvAt, nextProbeAt, probesAllowed, probesOut, remainingMs, urgency, type ConnectionView } from '@keepalive-dashboard/shared';
 
 import { COLUMNS, type ColumnId } from '../model/columns.js';
-import {
-  deadAt,
-  formatDuration,
-  kernelTimerAt,
-  lastRecvAt,
-  nextProbeAt,
-  probesAllowed,
-  probesOut,
-  remainingMs,
-  urgency,
-} from '../model/countdown.js';
 import { useEnv, useModelState } from './context.js';
-import { endpoint, holdersTitle, processLabel, rttLabel } from './format.js';
+import { endpoint, formatDuration, holdersTitle, processLabel, rttLabel } from './format.js';
 import { LiveText, useTick } from './live.js';
 
 export const ROW_HEIGHT = 28;

@@ -5,13 +5,19 @@
  * Updated every animation frame by writing SVG attributes, not by React.
  */
 import { useEffect, useRef } from 'react';
-import type { ConnectionView } from '@keepalive-dashboard/shared';
+import { cycleMs, kernelTimerAt, keepalivePhase, nextProbeAt, probesAllowed, probesOut, remainingMs, type ConnectionView } from '@keepalive-dashboard/shared';
 
-import { cycleMs, formatDuration, kernelTimerAt, nextProbeAt, phaseLabel, probesAllowed, probesOut, remainingMs } from '../model/countdown.js';
 import { useEnv } from './context.js';
+import { formatDuration } from './format.js';
 
 const R = 64;
 const CIRCUMFERENCE = 2 * Math.PI * R;
+
+/** A short label for the keepalive phase. */
+function phaseLabel(view: ConnectionView): string {
+  const phase = keepalivePhase(view);
+  return phase === 'suspended' ? 'suspended: data in flight' : phase;
+}
 
 export function CountdownRing({ view, rearms }: { view: ConnectionView; rearms: number }) {
   const { frames } = useEnv();

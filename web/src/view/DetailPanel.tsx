@@ -4,12 +4,11 @@
  * ownership and what permission is missing, and the retune form.
  */
 import { useState } from 'react';
-import type { ConnectionView, ErrorBody } from '@keepalive-dashboard/shared';
+import { deadAt, lastRecvAt, remainingMs, type ConnectionView, type ErrorBody } from '@keepalive-dashboard/shared';
 
-import { deadAt, formatDuration, lastRecvAt, remainingMs } from '../model/countdown.js';
 import { useEnv, useModelState } from './context.js';
 import { CountdownRing } from './CountdownRing.js';
-import { endpoint, errorText, rttLabel, tcpInfoRow } from './format.js';
+import { endpoint, errorText, formatDuration, rttLabel, tcpInfoRow } from './format.js';
 import { LiveText } from './live.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';

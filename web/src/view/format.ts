@@ -1,7 +1,17 @@
 /** Formatting for display: units in the text, never HTML. */
 import { formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody } from '@keepalive-dashboard/shared';
 
-export { formatDuration } from '../model/countdown.js';
+/** 7 195.3 s → "1:59:55"; 42 300 ms → "42.3 s"; under a minute keeps a tenth. */
+export function formatDuration(ms: number | null, precise = true): string {
+  if (ms === null) return '—';
+  if (ms < 60_000) return precise ? `${(Math.floor(ms / 100) / 10).toFixed(1)} s` : `${Math.floor(ms / 1000)} s`;
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
 
 export function endpoint(e: Endpoint): string {
   return formatEndpoint(e);
