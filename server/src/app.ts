@@ -11,12 +11,13 @@ import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 
-import { getKeepalive, loadAddon } from '@keepalive-dashboard/native';
+import { loadAddon } from '@keepalive-dashboard/native';
 import type { AdvisoryOptions } from '@keepalive-dashboard/shared';
 
 import { AuditLog } from './audit/audit-log.js';
 import { detectCapabilities } from './capabilities.js';
-import { ForeignSettings, type ForeignReader } from './collector/foreign-settings.js';
+import { createForeignReader } from './collector/foreign-reader.js';
+import { ForeignSettings } from './collector/foreign-settings.js';
 import { ConnectionStore } from './collector/store.js';
 import type { AppContext } from './context.js';
 import { Blackholes } from './control/blackhole.js';
@@ -106,10 +107,6 @@ function nativeLoaded(): boolean {
   }
 }
 
-function readerFrom(foreign: ForeignAccess): ForeignReader {
-  return { readKeepalive: (pid, fd, inode) => foreign.withSocket(pid, fd, inode, (dupFd) => getKeepalive(dupFd)) };
-}
-
 const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, options) => {
   const log = options.log ?? ((message: string) => fastify.log.warn(message));
   const now = Date.now;
@@ -121,7 +118,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   const selected: SelectedSource = await selectSource(options.source ?? 'auto', factories, log);
   const foreign = options.foreign === undefined ? nativeForeignAccess() : options.foreign;
   const killer = options.killer === undefined ? nativeKiller() : options.killer;
-  const foreignSettings = new ForeignSettings(foreign ? readerFrom(foreign) : null);
+  const foreignSettings = new ForeignSettings(foreign ? createForeignReader(foreign) : null);
   const processMap = new ProcessMap({ now });
   const lab = new Lab(now, options.maxLabObjects ?? 256);
   const blackholes = new Blackholes();
