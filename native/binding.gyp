@@ -9,9 +9,12 @@
         "src/keepalive.cc",
         "src/netlink.cc",
         "src/diag_dump.cc",
+        "src/diag_diff.cc",
+        "src/diag_lookup.cc",
         "src/diag.cc",
         "src/diag_destroy.cc",
         "src/foreign.cc",
+        "src/foreign_batch.cc",
         "src/file_lock.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -5,6 +5,7 @@
 #include "diag.h"
 #include "file_lock.h"
 #include "foreign.h"
+#include "foreign_batch.h"
 #include "keepalive.h"
 #include "tcp_info.h"
 
@@ -17,10 +18,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tcpDiagDump", Napi::Function::New(env, TcpDiagDump, "tcpDiagDump"));
   exports.Set("tcpDiagDumpAsync", Napi::Function::New(env, TcpDiagDumpAsync, "tcpDiagDumpAsync"));
   exports.Set("tcpDiagDumpObjects", Napi::Function::New(env, TcpDiagDumpObjects, "tcpDiagDumpObjects"));
+  exports.Set("tcpDiffCreate", Napi::Function::New(env, TcpDiffCreate, "tcpDiffCreate"));
+  exports.Set("tcpDiffSweepAsync", Napi::Function::New(env, TcpDiffSweepAsync, "tcpDiffSweepAsync"));
+  exports.Set("tcpDiffClose", Napi::Function::New(env, TcpDiffClose, "tcpDiffClose"));
+  exports.Set("tcpDiagLookupAsync", Napi::Function::New(env, TcpDiagLookupAsync, "tcpDiagLookupAsync"));
   exports.Set("diagDestroy", Napi::Function::New(env, DiagDestroy, "diagDestroy"));
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd, "pidfdGetfd"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("socketIdentity", Napi::Function::New(env, SocketIdentity, "socketIdentity"));
+  exports.Set("foreignKeepaliveBatch", Napi::Function::New(env, ForeignKeepaliveBatch, "foreignKeepaliveBatch"));
   exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusive, "flockExclusive"));
   return exports;
 }

@@ -10,8 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include <cmath>
+#include <memory>
 #include <utility>
 
+#include "diag_diff.h"
 #include "diag_table.h"
 #include "errors.h"
 
@@ -40,6 +46,25 @@ Napi::Value TableToJs(Napi::Env env, DiagTable* table) {
   return out;
 }
 
+// Resolves `deferred` with build() or rejects it with the failure or with
+// whatever build() threw.
+template <typename Build>
+void Settle(Napi::Env env, Napi::Promise::Deferred* deferred, const Failure& failure, Build build) {
+  if (failure) ThrowErrno(env, failure.err, failure.syscall);
+  Napi::Value result = failure ? env.Undefined() : build();
+  if (env.IsExceptionPending()) {
+    deferred->Reject(env.GetAndClearPendingException().Value());
+    return;
+  }
+  deferred->Resolve(result);
+}
+
+Napi::Value CookieText(Napi::Env env, uint64_t cookie) {
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(cookie));
+  return Napi::String::New(env, hex, 16);
+}
+
 class DumpWorker : public Napi::AsyncWorker {
  public:
   explicit DumpWorker(Napi::Env env)
@@ -49,25 +74,97 @@ class DumpWorker : public Napi::AsyncWorker {
 
   void Execute() override { DumpTcpTable(&table_); }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (table_.failure) {
-      ThrowErrno(env, table_.failure.err, table_.failure.syscall);
-      deferred_.Reject(env.GetAndClearPendingException().Value());
-      return;
-    }
-    Napi::Value result = TableToJs(env, &table_);
-    if (env.IsExceptionPending()) {
-      deferred_.Reject(env.GetAndClearPendingException().Value());
-      return;
-    }
-    deferred_.Resolve(result);
-  }
+  void OnOK() override { Settle(Env(), &deferred_, table_.failure, [&] { return TableToJs(Env(), &table_); }); }
 
  private:
   Napi::Promise::Deferred deferred_;
   DiagTable table_;
 };
+
+// The differ's lifetime: JavaScript holds one reference through the external
+// (dropped by tcpDiffClose or the GC), a running sweep holds another.
+using DifferRef = std::shared_ptr<DiagDiffer>;
+constexpr napi_type_tag kDifferTag = {0x6b612d6469666665ULL, 0x722d626173656c6eULL};
+
+DifferRef* DifferArg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal() || !info[0].As<Napi::External<DifferRef>>().CheckTypeTag(&kDifferTag)) {
+    Napi::TypeError::New(info.Env(), "argument 0 must be a differ from tcpDiffCreate()").ThrowAsJavaScriptException();
+    return nullptr;
+  }
+  return info[0].As<Napi::External<DifferRef>>().Data();
+}
+
+class SweepWorker : public Napi::AsyncWorker {
+ public:
+  SweepWorker(Napi::Env env, DifferRef differ, double toleranceMs, bool reset)
+      : Napi::AsyncWorker(env, "keepalive:tcpDiffSweep"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        differ_(std::move(differ)),
+        toleranceMs_(toleranceMs),
+        reset_(reset) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override {
+    differ_->Sweep(toleranceMs_, reset_, &changes_);
+    differ_->busy = false;
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Settle(env, &deferred_, changes_.changed.failure, [&] {
+      Napi::Object out = TableToJs(env, &changes_.changed).As<Napi::Object>();
+      Napi::Array removed = Napi::Array::New(env, changes_.removed.size());
+      for (uint32_t i = 0; i < changes_.removed.size(); i++) removed.Set(i, CookieText(env, changes_.removed[i]));
+      out.Set("removed", removed);
+      out.Set("total", Napi::Number::New(env, changes_.total));
+      out.Set("dumpMs", Napi::Number::New(env, changes_.dumpMs));
+      return static_cast<Napi::Value>(out);
+    });
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  DifferRef differ_;
+  double toleranceMs_;
+  bool reset_;
+  DiagChanges changes_;
+};
+
+class LookupWorker : public Napi::AsyncWorker {
+ public:
+  LookupWorker(Napi::Env env, std::vector<DiagKey> keys)
+      : Napi::AsyncWorker(env, "keepalive:tcpDiagLookup"), deferred_(Napi::Promise::Deferred::New(env)), keys_(std::move(keys)) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override { LookupTcpSockets(keys_, &found_, &missing_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Settle(env, &deferred_, found_.failure, [&] {
+      Napi::Object out = TableToJs(env, &found_).As<Napi::Object>();
+      Napi::Array missing = Napi::Array::New(env, missing_.size());
+      for (uint32_t i = 0; i < missing_.size(); i++) missing.Set(i, Napi::Number::New(env, missing_[i]));
+      out.Set("missing", missing);
+      return static_cast<Napi::Value>(out);
+    });
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<DiagKey> keys_;
+  DiagTable found_;
+  std::vector<uint32_t> missing_;
+};
+
+// Words per key in tcpDiagLookupAsync's Uint32Array.
+enum KeyWord : uint32_t { kKeyFamily, kKeySport, kKeyDport, kKeyIfindex, kKeyCookieLow, kKeyCookieHigh, kKeyWords };
+
+bool ParseAddress(uint8_t family, const std::string& text, uint32_t raw[4]) {
+  memset(raw, 0, 16);
+  return inet_pton(family, text.c_str(), raw) == 1;
+}
 
 }  // namespace
 
@@ -155,6 +252,94 @@ Napi::Value TcpDiagDumpObjects(const Napi::CallbackInfo& info) {
     out.Set(i, o);
   }
   return out;
+}
+
+}  // namespace keepalive
+
+namespace keepalive {
+
+Napi::Value TcpDiffCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* ref = new DifferRef(std::make_shared<DiagDiffer>());
+  auto handle = Napi::External<DifferRef>::New(env, ref, [](Napi::Env, DifferRef* r) { delete r; });
+  handle.TypeTag(&kDifferTag);
+  return handle;
+}
+
+Napi::Value TcpDiffSweepAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  DifferRef* ref = DifferArg(info);
+  if (ref == nullptr) return env.Undefined();
+  if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsBoolean()) {
+    Napi::TypeError::New(env, "tcpDiffSweepAsync(differ, toleranceMs: number, reset: boolean)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double toleranceMs = info[1].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(toleranceMs) || toleranceMs < 0 || toleranceMs > 1e9) {
+    ThrowCode(env, "EINVAL", "toleranceMs out of range");
+    return env.Undefined();
+  }
+  if (!*ref) {
+    ThrowCode(env, "ERR_DIFFER_CLOSED", "the differ is closed");
+    return env.Undefined();
+  }
+  // Backstop: the TypeScript face chains sweeps, so this only trips on a raw caller.
+  if ((*ref)->busy.exchange(true)) {
+    ThrowCode(env, "EBUSY", "another sweep of this differ is running");
+    return env.Undefined();
+  }
+  auto* worker = new SweepWorker(env, *ref, toleranceMs, info[2].As<Napi::Boolean>().Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value TcpDiffClose(const Napi::CallbackInfo& info) {
+  DifferRef* ref = DifferArg(info);
+  if (ref != nullptr) ref->reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value TcpDiagLookupAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+      !info[1].IsArray()) {
+    Napi::TypeError::New(env, "tcpDiagLookupAsync(words: Uint32Array, addresses: string[])").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint32Array words = info[0].As<Napi::Uint32Array>();
+  Napi::Array addresses = info[1].As<Napi::Array>();
+  const size_t count = words.ElementLength() / kKeyWords;
+  if (words.ElementLength() % kKeyWords != 0 || addresses.Length() != 2 * count) {
+    ThrowCode(env, "EINVAL", "6 words and 2 addresses per key");
+    return env.Undefined();
+  }
+  std::vector<DiagKey> keys(count);
+  for (size_t i = 0; i < count; i++) {
+    const uint32_t* w = words.Data() + i * kKeyWords;
+    DiagKey& key = keys[i];
+    if ((w[kKeyFamily] != 4 && w[kKeyFamily] != 6) || w[kKeySport] > 0xffff || w[kKeyDport] > 0xffff) {
+      ThrowCode(env, "EINVAL", "key " + std::to_string(i) + ": family must be 4 or 6, ports 0-65535");
+      return env.Undefined();
+    }
+    key.family = w[kKeyFamily] == 4 ? AF_INET : AF_INET6;
+    key.sport = static_cast<uint16_t>(w[kKeySport]);
+    key.dport = static_cast<uint16_t>(w[kKeyDport]);
+    key.ifindex = w[kKeyIfindex];
+    key.cookie[0] = w[kKeyCookieLow];
+    key.cookie[1] = w[kKeyCookieHigh];
+    Napi::Value local = addresses.Get(static_cast<uint32_t>(2 * i));
+    Napi::Value peer = addresses.Get(static_cast<uint32_t>(2 * i + 1));
+    if (!local.IsString() || !peer.IsString() || !ParseAddress(key.family, local.As<Napi::String>().Utf8Value(), key.src) ||
+        !ParseAddress(key.family, peer.As<Napi::String>().Utf8Value(), key.dst)) {
+      ThrowCode(env, "EINVAL", "key " + std::to_string(i) + ": an address that is not an IPv" + std::to_string(w[kKeyFamily]) + " address");
+      return env.Undefined();
+    }
+  }
+  auto* worker = new LookupWorker(env, std::move(keys));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 }  // namespace keepalive

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <cstddef>
 #include <memory>
@@ -19,54 +20,9 @@
 namespace keepalive {
 namespace {
 
-// Every state /proc/net/tcp and ss list: bits 0..12, TCP_ESTABLISHED through
-// TCP_NEW_SYN_RECV (request sockets come only when that bit is asked for).
-// Not ~0: bit 13 (TCPF_BOUND_INACTIVE, Linux 6.6+) makes the kernel also walk
-// the bind hash and report every bind()-only socket as CLOSE (checked on
-// 6.18), sockets with no peer that neither ss nor /proc/net/tcp shows.
-constexpr uint32_t kAllConnectionStates = (1u << 13) - 1;
-
 struct DumpRequest {
   struct nlmsghdr header;
   struct inet_diag_req_v2 body;
-};
-
-// Interns strings so 20,000 loopback sockets cost two address strings, not 40,000.
-class StringTable {
- public:
-  explicit StringTable(std::vector<std::string>* strings) : strings_(strings) {}
-
-  uint32_t Address(uint8_t family, const uint32_t raw[4]) {
-    std::string key(reinterpret_cast<const char*>(raw), family == AF_INET ? 4 : 16);
-    key.push_back(static_cast<char>(family));
-    auto found = addresses_.find(key);
-    if (found != addresses_.end()) return found->second;
-    char text[INET6_ADDRSTRLEN] = "";
-    inet_ntop(family, raw, text, sizeof text);
-    uint32_t index = Add(text);
-    addresses_.emplace(std::move(key), index);
-    return index;
-  }
-
-  uint32_t Interface(uint32_t ifindex) {
-    if (ifindex == 0) return kNoString;
-    auto found = interfaces_.find(ifindex);
-    if (found != interfaces_.end()) return found->second;
-    char name[IF_NAMESIZE] = "";
-    uint32_t index = if_indextoname(ifindex, name) != nullptr ? Add(name) : kNoString;
-    interfaces_.emplace(ifindex, index);
-    return index;
-  }
-
- private:
-  uint32_t Add(const char* text) {
-    strings_->emplace_back(text);
-    return static_cast<uint32_t>(strings_->size() - 1);
-  }
-
-  std::vector<std::string>* strings_;
-  std::unordered_map<std::string, uint32_t> addresses_;
-  std::unordered_map<uint32_t, uint32_t> interfaces_;
 };
 
 // The tcp_info subset a host-wide view needs, honouring the length the kernel
@@ -117,45 +73,7 @@ void CopyTcpInfo(const uint8_t* data, size_t len, uint32_t* row) {
   row[kColInfoPresent] = present;
 }
 
-void AddRow(const struct nlmsghdr* header, StringTable* strings, DiagTable* out) {
-  if (header->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return;
-  const auto* msg = static_cast<const struct inet_diag_msg*>(NLMSG_DATA(header));
-  size_t base = out->rows.size();
-  out->rows.resize(base + kColumns, 0);
-  uint32_t* row = out->rows.data() + base;
-  row[kColFamily] = msg->idiag_family;
-  row[kColState] = msg->idiag_state;
-  row[kColTimer] = msg->idiag_timer;
-  row[kColTimerCount] = msg->idiag_retrans;
-  row[kColExpiresMs] = msg->idiag_expires;
-  row[kColRqueue] = msg->idiag_rqueue;
-  row[kColWqueue] = msg->idiag_wqueue;
-  row[kColUid] = msg->idiag_uid;
-  row[kColInode] = msg->idiag_inode;
-  row[kColCookieLow] = msg->id.idiag_cookie[0];
-  row[kColCookieHigh] = msg->id.idiag_cookie[1];
-  row[kColSport] = ntohs(msg->id.idiag_sport);
-  row[kColDport] = ntohs(msg->id.idiag_dport);
-  row[kColIfindex] = msg->id.idiag_if;
-  row[kColSrc] = strings->Address(msg->idiag_family, msg->id.idiag_src);
-  row[kColDst] = strings->Address(msg->idiag_family, msg->id.idiag_dst);
-  row[kColIface] = strings->Interface(msg->id.idiag_if);
-
-  int remaining = static_cast<int>(header->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
-  for (const struct rtattr* attr = reinterpret_cast<const struct rtattr*>(msg + 1); RTA_OK(attr, remaining);
-       attr = RTA_NEXT(attr, remaining)) {
-    const auto* data = static_cast<const uint8_t*>(RTA_DATA(attr));
-    if (attr->rta_type == INET_DIAG_INFO) {
-      CopyTcpInfo(data, RTA_PAYLOAD(attr), row);
-    } else if (attr->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(attr) >= 1) {
-      row[kColFlags] |= kFlagHasV6Only | (data[0] != 0 ? kFlagV6Only : 0);
-    }
-  }
-  out->count++;
-}
-
-Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* buffer, StringTable* strings,
-                   DiagTable* out) {
+Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* buffer, const RowVisitor& visit) {
   DumpRequest request;
   memset(&request, 0, sizeof request);
   request.header.nlmsg_len = sizeof request;
@@ -170,6 +88,7 @@ Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* 
 
   for (;;) {
     size_t length = 0;
+    int64_t stampUs = MonotonicUs();
     if (Failure f = sock->Receive(buffer, kNetlinkReceiveBuffer, &length)) return f;
     int left = static_cast<int>(length);
     for (auto* header = reinterpret_cast<struct nlmsghdr*>(buffer); NLMSG_OK(header, left);
@@ -189,21 +108,107 @@ Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* 
         if (error == 0) continue;  // an ACK, not a failure
         return {-error, "sock_diag(SOCK_DIAG_BY_FAMILY)"};
       }
-      if (header->nlmsg_type == SOCK_DIAG_BY_FAMILY) AddRow(header, strings, out);
+      if (header->nlmsg_type == SOCK_DIAG_BY_FAMILY) visit(header, stampUs);
     }
   }
 }
 
 }  // namespace
 
-void DumpTcpTable(DiagTable* out) {
+uint32_t StringTable::Address(uint8_t family, const uint32_t raw[4]) {
+  std::string key(reinterpret_cast<const char*>(raw), family == AF_INET ? 4 : 16);
+  key.push_back(static_cast<char>(family));
+  auto found = addresses_.find(key);
+  if (found != addresses_.end()) return found->second;
+  char text[INET6_ADDRSTRLEN] = "";
+  inet_ntop(family, raw, text, sizeof text);
+  uint32_t index = Add(text);
+  addresses_.emplace(std::move(key), index);
+  return index;
+}
+
+uint32_t StringTable::Interface(uint32_t ifindex) {
+  if (ifindex == 0) return kNoString;
+  auto found = interfaces_.find(ifindex);
+  if (found != interfaces_.end()) return found->second;
+  char name[IF_NAMESIZE] = "";
+  uint32_t index = if_indextoname(ifindex, name) != nullptr ? Add(name) : kNoString;
+  interfaces_.emplace(ifindex, index);
+  return index;
+}
+
+uint32_t StringTable::Add(const char* text) {
+  strings_->emplace_back(text);
+  return static_cast<uint32_t>(strings_->size() - 1);
+}
+
+bool DecodeRow(const struct nlmsghdr* header, uint32_t* row, RowAddresses* addresses) {
+  if (header->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return false;
+  const auto* msg = static_cast<const struct inet_diag_msg*>(NLMSG_DATA(header));
+  memset(row, 0, kColumns * sizeof *row);
+  row[kColFamily] = msg->idiag_family;
+  row[kColState] = msg->idiag_state;
+  row[kColTimer] = msg->idiag_timer;
+  row[kColTimerCount] = msg->idiag_retrans;
+  row[kColExpiresMs] = msg->idiag_expires;
+  row[kColRqueue] = msg->idiag_rqueue;
+  row[kColWqueue] = msg->idiag_wqueue;
+  row[kColUid] = msg->idiag_uid;
+  row[kColInode] = msg->idiag_inode;
+  row[kColCookieLow] = msg->id.idiag_cookie[0];
+  row[kColCookieHigh] = msg->id.idiag_cookie[1];
+  row[kColSport] = ntohs(msg->id.idiag_sport);
+  row[kColDport] = ntohs(msg->id.idiag_dport);
+  row[kColIfindex] = msg->id.idiag_if;
+  memcpy(addresses->src, msg->id.idiag_src, sizeof addresses->src);
+  memcpy(addresses->dst, msg->id.idiag_dst, sizeof addresses->dst);
+
+  int remaining = static_cast<int>(header->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+  for (const struct rtattr* attr = reinterpret_cast<const struct rtattr*>(msg + 1); RTA_OK(attr, remaining);
+       attr = RTA_NEXT(attr, remaining)) {
+    const auto* data = static_cast<const uint8_t*>(RTA_DATA(attr));
+    if (attr->rta_type == INET_DIAG_INFO) {
+      CopyTcpInfo(data, RTA_PAYLOAD(attr), row);
+    } else if (attr->rta_type == INET_DIAG_SKV6ONLY && RTA_PAYLOAD(attr) >= 1) {
+      row[kColFlags] |= kFlagHasV6Only | (data[0] != 0 ? kFlagV6Only : 0);
+    }
+  }
+  return true;
+}
+
+void AppendRow(const uint32_t* row, const RowAddresses& addresses, StringTable* strings, DiagTable* out) {
+  size_t base = out->rows.size();
+  out->rows.insert(out->rows.end(), row, row + kColumns);
+  uint32_t* copy = out->rows.data() + base;
+  auto family = static_cast<uint8_t>(copy[kColFamily]);
+  copy[kColSrc] = strings->Address(family, addresses.src);
+  copy[kColDst] = strings->Address(family, addresses.dst);
+  copy[kColIface] = strings->Interface(copy[kColIfindex]);
+  out->count++;
+}
+
+int64_t MonotonicUs() {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
+}
+
+Failure DumpTcpSockets(const RowVisitor& visit) {
   SockDiagSocket sock;
-  if ((out->failure = sock.Open())) return;
+  if (Failure f = sock.Open()) return f;
   std::unique_ptr<uint8_t[]> buffer(new uint8_t[kNetlinkReceiveBuffer]);
+  if (Failure f = DumpFamily(&sock, AF_INET, 1, buffer.get(), visit)) return f;
+  return DumpFamily(&sock, AF_INET6, 2, buffer.get(), visit);
+}
+
+void DumpTcpTable(DiagTable* out) {
   StringTable strings(&out->strings);
   out->rows.reserve(1024 * kColumns);
-  if ((out->failure = DumpFamily(&sock, AF_INET, 1, buffer.get(), &strings, out))) return;
-  out->failure = DumpFamily(&sock, AF_INET6, 2, buffer.get(), &strings, out);
+  uint32_t row[kColumns];
+  RowAddresses addresses;
+  out->failure = DumpTcpSockets([&](const struct nlmsghdr* header, int64_t) {
+    if (DecodeRow(header, row, &addresses)) AppendRow(row, addresses, &strings, out);
+  });
 }
 
 }  // namespace keepalive

@@ -3,9 +3,12 @@
 // point into. native/ts/diag-layout.ts mirrors this layout; bump
 // kLayoutVersion whenever a column moves.
 #pragma once
+#include <linux/netlink.h>
 #include <stdint.h>
 
+#include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "netlink.h"
@@ -14,6 +17,13 @@ namespace keepalive {
 
 constexpr uint32_t kLayoutVersion = 1;
 constexpr uint32_t kNoString = 0xFFFFFFFFu;
+
+// Every state /proc/net/tcp and ss list: bits 0..12, TCP_ESTABLISHED through
+// TCP_NEW_SYN_RECV (request sockets come only when that bit is asked for).
+// Not ~0: bit 13 (TCPF_BOUND_INACTIVE, Linux 6.6+) makes the kernel also walk
+// the bind hash and report every bind()-only socket as CLOSE (checked on
+// 6.18), sockets with no peer that neither ss nor /proc/net/tcp shows.
+constexpr uint32_t kAllConnectionStates = (1u << 13) - 1;
 
 enum Column : uint32_t {
   kColFamily,        // AF_INET or AF_INET6
@@ -70,8 +80,68 @@ struct DiagTable {
   Failure failure;
 };
 
+// A row's addresses as the kernel sent them (idiag_src/idiag_dst), kept beside
+// the row until they are interned: the differ compares these, not the text.
+struct RowAddresses {
+  uint32_t src[4];
+  uint32_t dst[4];
+};
+
+// Interns strings into a DiagTable, so 20,000 loopback sockets cost two
+// address strings, not 40,000.
+class StringTable {
+ public:
+  explicit StringTable(std::vector<std::string>* strings) : strings_(strings) {}
+  uint32_t Address(uint8_t family, const uint32_t raw[4]);
+  uint32_t Interface(uint32_t ifindex);
+
+ private:
+  uint32_t Add(const char* text);
+
+  std::vector<std::string>* strings_;
+  std::unordered_map<std::string, uint32_t> addresses_;
+  std::unordered_map<uint32_t, uint32_t> interfaces_;
+};
+
+// Decodes one SOCK_DIAG_BY_FAMILY message into kColumns words, all but the
+// string columns (kColSrc, kColDst, kColIface); false for a short message.
+bool DecodeRow(const struct nlmsghdr* header, uint32_t* row, RowAddresses* addresses);
+
+// Appends a decoded row to `out`, filling its string columns.
+void AppendRow(const uint32_t* row, const RowAddresses& addresses, StringTable* strings, DiagTable* out);
+
+// Called with every socket message of a dump and the CLOCK_MONOTONIC time
+// (µs) just before the datagram carrying it was asked for: the kernel fills a
+// dump datagram inside the recvmsg that asks for it, so this stamps each row
+// within one datagram's fill, not the whole dump's duration.
+using RowVisitor = std::function<void(const struct nlmsghdr* header, int64_t stampUs)>;
+
+// One dump of every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO.
+Failure DumpTcpSockets(const RowVisitor& visit);
+
+// CLOCK_MONOTONIC in µs.
+int64_t MonotonicUs();
+
 // Dumps every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO. Plain C++
 // (no N-API), so it can run off the JS thread.
 void DumpTcpTable(DiagTable* out);
+
+// One exact (non-dump) SOCK_DIAG_BY_FAMILY request per key, INET_DIAG_INFO
+// included. Addresses raw as in inet_diag_sockid (AF_INET in src[0]), ports
+// in host byte order.
+struct DiagKey {
+  uint8_t family;  // AF_INET or AF_INET6
+  uint16_t sport;
+  uint16_t dport;
+  uint32_t ifindex;
+  uint32_t src[4];
+  uint32_t dst[4];
+  uint32_t cookie[2];  // idiag_cookie: [0] low word, [1] high word
+};
+
+// Sockets that answered go to `found`; the indexes of keys answered ENOENT
+// (no such socket) or ESTALE (another cookie on that 4-tuple) to `missing`.
+// Any other answer fails the whole lookup (found->failure).
+void LookupTcpSockets(const std::vector<DiagKey>& keys, DiagTable* found, std::vector<uint32_t>* missing);
 
 }  // namespace keepalive

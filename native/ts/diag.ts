@@ -102,6 +102,8 @@ export interface DiagSocket {
    * the index no longer resolves, null when unbound.
    */
   iface: string | null;
+  /** idiag_if as a number, 0 when unbound: what an exact lookup (DiagKey.ifindex) needs. */
+  ifindex: number;
   /** IPV6_V6ONLY; the kernel reports it only for LISTEN and CLOSE IPv6 sockets. */
   v6only?: boolean;
   /** 0 for TIME-WAIT and request (NEW_SYN_RECV) sockets. */
@@ -193,6 +195,7 @@ export class TcpSocketTable implements Iterable<DiagSocket> {
       local: { address: this.strings[r[base + COL.src] as number] ?? '', port: r[base + COL.sport] as number },
       peer: { address: this.strings[r[base + COL.dst] as number] ?? '', port: r[base + COL.dport] as number },
       iface: ifindex === 0 ? null : ifaceIndex === NO_STRING ? `if${ifindex}` : (this.strings[ifaceIndex] ?? null),
+      ifindex,
       inode: r[base + COL.inode] as number,
       cookie: cookieHex(r[base + COL.cookieHigh] as number, r[base + COL.cookieLow] as number),
       uid: r[base + COL.uid] as number,

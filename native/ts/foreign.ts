@@ -77,7 +77,8 @@ export function withForeignSocketWith<T>(
   }
 }
 
-function getfdMessage(code: string | undefined, pid: number, fd: number): string | undefined {
+/** What a pidfd_open/pidfd_getfd errno means for process `pid`'s fd `fd`; undefined for the rest. */
+export function getfdMessage(code: string | undefined, pid: number, fd: number): string | undefined {
   switch (code) {
     case 'EPERM':
       return `not permitted to take fd ${fd} from process ${pid}: pidfd_getfd needs CAP_SYS_PTRACE or the same uid as the target`;

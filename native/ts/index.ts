@@ -1,14 +1,18 @@
 /**
  * keepalive-dashboard's native layer: tcp_info and keepalive options on a
  * socket this process holds or (pidfd_getfd) another process holds, the
- * host-wide inet_diag dump, and SOCK_DESTROY. Linux only; elsewhere every
+ * host-wide inet_diag dump (whole, or diffed against the last sweep), exact
+ * lookups by 4-tuple and cookie, batched foreign reads, and SOCK_DESTROY. Linux only; elsewhere every
  * call throws ENOTSUP.
  */
 import { destroySocketWith, type DestroyTarget } from './destroy.js';
 import { TcpSocketTable } from './diag.js';
+import { TcpSocketDiffer } from './diag-changes.js';
+import { lookupTcpSocketsWith, type DiagKey, type TcpLookupResult } from './diag-lookup.js';
 import { systemError } from './errors.js';
 import { fdOf, type SocketTarget } from './fd.js';
 import { withForeignSocketWith, type ForeignRaw, type ForeignSocketExpectation } from './foreign.js';
+import { readForeignKeepaliveBatchWith, type ForeignBatchItem, type ForeignBatchResult } from './foreign-batch.js';
 import { loadAddon, throwingAddon } from './loader.js';
 import type { RawAddon } from './native.js';
 import { nameTcpInfo, type TcpInfo } from './tcp-info.js';
@@ -29,9 +33,12 @@ export {
   type DiagTimerKind,
   type TcpStateName,
 } from './diag.js';
+export { TcpSocketDiffer, type TcpSocketChanges } from './diag-changes.js';
+export type { DiagKey, TcpLookupResult } from './diag-lookup.js';
 export type { DestroyTarget } from './destroy.js';
 export type { ForeignSocketExpectation } from './foreign.js';
-export type { RawDiagObject, RawDiagTable, RawSocketIdentity } from './native.js';
+export type { ForeignBatchItem, ForeignBatchResult } from './foreign-batch.js';
+export type { RawDiagChanges, RawDiagLookup, RawDiagObject, RawDiagTable, RawSocketIdentity } from './native.js';
 
 export interface NativeApi {
   /** The kernel's struct tcp_info for the socket. */
@@ -45,6 +52,18 @@ export interface NativeApi {
   dumpTcpSockets(): TcpSocketTable;
   /** The same dump with the netlink round trips on the libuv thread pool. */
   dumpTcpSocketsAsync(): Promise<TcpSocketTable>;
+  /**
+   * A differ over the same dump: each sweep hands over only the rows new or
+   * changed since the last one it reported, and the cookies gone (see TcpSocketDiffer).
+   */
+  createTcpSocketDiffer(): TcpSocketDiffer;
+  /**
+   * One non-dump SOCK_DIAG_BY_FAMILY request per key (batched into few sendmsg
+   * calls), INET_DIAG_INFO included. found: the sockets that answered (row
+   * order unspecified; match by cookie); missing: indexes into keys answered
+   * ENOENT (no such socket) or ESTALE (4-tuple reused by another cookie).
+   */
+  lookupTcpSocketsAsync(keys: readonly DiagKey[]): Promise<TcpLookupResult>;
   /** Aborts a TCP socket as `ss -K` does; needs CAP_NET_ADMIN. See DestroyTarget. */
   destroySocket(target: DestroyTarget): void;
 
@@ -63,6 +82,13 @@ export interface NativeApi {
     partial: Partial<KeepaliveSettings>,
   ): { before: KeepaliveSettings; after: KeepaliveSettings };
   getForeignTcpInfo(pid: number, fd: number, expect: ForeignSocketExpectation): TcpInfo;
+  /**
+   * One pidfd_open(pid), then for each item pidfd_getfd + inode check (ESTALE
+   * on mismatch) + the keepalive getsockopts + close; results in item order.
+   * Throws (code ESRCH / EPERM …) only when the process itself can't be
+   * reached; per-socket failures (EBADF, ESTALE, ENOTSOCK, …) are per-item errors.
+   */
+  readForeignKeepaliveBatch(pid: number, items: readonly ForeignBatchItem[]): ForeignBatchResult[];
 
   /**
    * Takes an exclusive flock(2) on an open file without waiting. The lock
@@ -102,7 +128,7 @@ export function createNative(options: NativeOptions = {}): NativeApi {
     }
     return addon;
   };
-  type Optional = 'tcpDiagDump' | 'tcpDiagDumpAsync' | 'diagDestroy' | 'pidfdGetfd' | 'closeFd' | 'socketIdentity' | 'flockExclusive';
+  type Optional = Exclude<keyof RawAddon, 'getTcpInfo' | 'getKeepalive' | 'setKeepalive'>;
   /** A function newer than the first three: the load failure if there was one, else a stale-build error. */
   const need = <K extends Optional>(name: K): NonNullable<RawAddon[K]> => {
     const fn = raw()[name];
@@ -131,6 +157,9 @@ export function createNative(options: NativeOptions = {}): NativeApi {
     },
     dumpTcpSockets: () => new TcpSocketTable(need('tcpDiagDump')()),
     dumpTcpSocketsAsync: async () => new TcpSocketTable(await need('tcpDiagDumpAsync')()),
+    createTcpSocketDiffer: () =>
+      new TcpSocketDiffer({ create: need('tcpDiffCreate'), sweep: need('tcpDiffSweepAsync'), close: need('tcpDiffClose') }),
+    lookupTcpSocketsAsync: (keys) => lookupTcpSocketsWith(() => need('tcpDiagLookupAsync'), keys),
     destroySocket: (target) => destroySocketWith(() => need('diagDestroy'), target),
     withForeignSocket: (pid, fd, expect, fn) => withForeignSocketWith(foreign, pid, fd, expect, fn),
     getForeignKeepalive: (pid, fd, expect) => api.withForeignSocket(pid, fd, expect, (dup) => api.getKeepalive(dup)),
@@ -143,6 +172,7 @@ export function createNative(options: NativeOptions = {}): NativeApi {
       });
     },
     getForeignTcpInfo: (pid, fd, expect) => api.withForeignSocket(pid, fd, expect, (dup) => api.getTcpInfo(dup)),
+    readForeignKeepaliveBatch: (pid, items) => readForeignKeepaliveBatchWith(() => need('foreignKeepaliveBatch'), pid, items),
     lockFileExclusive(fd) {
       if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`fd must be a non-negative integer, got ${String(fd)}`);
       need('flockExclusive')(fd);
@@ -158,9 +188,12 @@ export const getKeepalive = native.getKeepalive;
 export const setKeepalive = native.setKeepalive;
 export const dumpTcpSockets = native.dumpTcpSockets;
 export const dumpTcpSocketsAsync = native.dumpTcpSocketsAsync;
+export const createTcpSocketDiffer = native.createTcpSocketDiffer;
+export const lookupTcpSocketsAsync = native.lookupTcpSocketsAsync;
 export const destroySocket = native.destroySocket;
 export const withForeignSocket = native.withForeignSocket;
 export const getForeignKeepalive = native.getForeignKeepalive;
 export const setForeignKeepalive = native.setForeignKeepalive;
 export const getForeignTcpInfo = native.getForeignTcpInfo;
+export const readForeignKeepaliveBatch = native.readForeignKeepaliveBatch;
 export const lockFileExclusive = native.lockFileExclusive;

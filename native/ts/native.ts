@@ -26,6 +26,33 @@ export interface RawDiagTable {
   strings: string[];
 }
 
+/** A sweep's changed rows (the table's fields) plus what the differ saw go away. */
+export interface RawDiagChanges extends RawDiagTable {
+  /** Cookies as 16 hex digits. */
+  removed: string[];
+  total: number;
+  dumpMs: number;
+}
+
+/** Exact lookups' answers: the table of sockets found plus key indexes answered ENOENT/ESTALE. */
+export interface RawDiagLookup extends RawDiagTable {
+  missing: number[];
+}
+
+/** An opaque handle to a differ's native state (a type-tagged napi external). */
+export interface RawDiffer {
+  readonly __rawDiffer: unique symbol;
+}
+
+/** foreignKeepaliveBatch's answer, item i at settings[5i…5i+4] when codes[i] is ''. */
+export interface RawForeignBatch {
+  /** enabled (0/1), idleSec, intervalSec, count, userTimeoutMs per item. */
+  settings: Float64Array;
+  /** errno name, '' for a read item. */
+  codes: string[];
+  syscalls: string[];
+}
+
 /** One socket as tcpDiagDumpObjects builds it in C++ (hand-off benchmark only). */
 export interface RawDiagObject {
   family: number;
@@ -65,11 +92,19 @@ export interface RawAddon {
   tcpDiagDump?(): RawDiagTable;
   tcpDiagDumpAsync?(): Promise<RawDiagTable>;
   tcpDiagDumpObjects?(): RawDiagObject[];
+  tcpDiffCreate?(): RawDiffer;
+  /** Rejects EBUSY while another sweep of the same differ runs, ERR_DIFFER_CLOSED after tcpDiffClose. */
+  tcpDiffSweepAsync?(differ: RawDiffer, toleranceMs: number, reset: boolean): Promise<RawDiagChanges>;
+  tcpDiffClose?(differ: RawDiffer): void;
+  /** 6 words per key (family 4|6, local port, peer port, ifindex, cookie low, cookie high), 2 address texts per key (local, peer). */
+  tcpDiagLookupAsync?(words: Uint32Array, addresses: string[]): Promise<RawDiagLookup>;
   /** family 4 or 6; ifname '' for none; cookie halves 0xffffffff each = INET_DIAG_NOCOOKIE. */
   diagDestroy?(family: number, src: string, sport: number, dst: string, dport: number, ifname: string, cookieHigh: number, cookieLow: number): void;
   /** A new fd (O_CLOEXEC) for process `pid`'s fd `fd`; the caller must close it. */
   pidfdGetfd?(pid: number, fd: number): number;
   closeFd?(fd: number): void;
+  /** One pidfd_open for the whole batch; throws only when the process cannot be reached (ESRCH, EPERM). */
+  foreignKeepaliveBatch?(pid: number, fds: Int32Array, inodes: Float64Array): RawForeignBatch;
   socketIdentity?(fd: number): RawSocketIdentity;
   /** flock(fd, LOCK_EX | LOCK_NB); throws EAGAIN when another open file description holds a lock. */
   flockExclusive?(fd: number): void;
