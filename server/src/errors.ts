@@ -14,6 +14,7 @@ export const ERRORS = {
   KA_ERR_SOCKET_GONE: { status: 404, message: 'the socket is gone' },
   KA_ERR_NOT_APPLICABLE: { status: 409, message: 'keepalive means nothing for this socket' },
   KA_ERR_CONFLICT: { status: 409, message: 'conflict' },
+  KA_ERR_NO_HOLDER: { status: 409, message: 'no process holds this socket right now' },
   KA_ERR_RATE_LIMITED: { status: 429, message: 'too many requests' },
   KA_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request too large' },
   KA_ERR_AUDIT_UNAVAILABLE: { status: 503, message: 'the audit log cannot be written, so changes are refused' },

@@ -2,7 +2,8 @@
 // and server end both here) with keepalive set to known values on the client.
 // Prints one JSON line {pid, fd, inode, localPort, peerPort, keepalive}; then
 // one line per error on the client socket ({event: 'error', code}), and its own
-// getsockopt view ({event: 'keepalive', keepalive}) for each `get` line on stdin. Exits when
+// getsockopt view ({event: 'keepalive', keepalive}) for each `get` line on stdin; `set {json}` changes its
+// own settings first, as a program that tunes itself (PostgreSQL's SET tcp_keepalives_*) does. Exits when
 // its stdin closes, so it never outlives the test that spawned it.
 // Usage: node socket-holder.mjs [host]   (127.0.0.1 by default)
 import { once } from 'node:events';
@@ -34,7 +35,8 @@ console.log(
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (text) => {
   for (const line of text.split('\n')) {
-    if (line.trim() === 'get') console.log(JSON.stringify({ event: 'keepalive', keepalive: getKeepalive(client) }));
+    if (line.startsWith('set ')) setKeepalive(client, JSON.parse(line.slice(4)));
+    if (line.trim() === 'get' || line.startsWith('set ')) console.log(JSON.stringify({ event: 'keepalive', keepalive: getKeepalive(client) }));
   }
 });
 process.stdin.on('end', () => process.exit(0));

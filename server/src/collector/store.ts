@@ -1,7 +1,13 @@
 /**
- * The snapshot store: collects from the source every interval, builds views,
- * keeps the previous view when nothing a viewer sees has changed, and
- * publishes deltas (added / changed / removed) to the stream.
+ * The snapshot store: the views of every connection, kept current by sampling
+ * by prediction rather than by brute force (see cadence.ts):
+ * - a sweep of the whole host at an adaptive cadence, handing over only the
+ *   rows that changed (the netlink source diffs in the addon);
+ * - between sweeps, exact lookups of the sockets whose keepalive event is due,
+ *   the lab's, and those just retuned or selected;
+ * - recomputing, without the kernel, the views whose holders or foreign
+ *   settings changed.
+ * Each of these publishes a delta (added / changed / removed) to the stream.
  */
 import { EventEmitter } from 'node:events';
 
@@ -13,7 +19,7 @@ import {
   type Connection,
   type ConnectionView,
   type Capabilities,
-  type KeepaliveSettings,
+  type Holder,
   type Totals,
 } from '@keepalive-dashboard/shared';
 
@@ -22,10 +28,12 @@ import type { EventBus } from '../events.js';
 import type { ProcessMap } from '../processes/process-map.js';
 import { hiddenForeignSocket } from '../security/foreign-permission.js';
 import type { Source } from '../sources/types.js';
+import { KEEP_FRESH_MS, OVERDUE_GIVE_UP_MS, revisitAt, sweepIntervalMs } from './cadence.js';
 import { viewChanged } from './diff.js';
 import type { ForeignSettings } from './foreign-settings.js';
+import { sweeperFor, type Sweeper } from './sweep.js';
 import { computeTotals } from './totals.js';
-import { derive, toView, type SettingsLookup } from './view.js';
+import { connectionOf, toView, type SettingsLookup, type ViewContext } from './view.js';
 
 export interface Delta {
   seq: number;
@@ -40,6 +48,19 @@ export interface CollectionStats {
   at: number;
   durationMs: number;
   connections: number;
+}
+
+/** What the sampler is doing, for /api/health and the benchmark. */
+export interface SamplingStatus {
+  sockets: number;
+  /** The gap between full sweeps now, ms (adapts to what a sweep costs). */
+  sweepIntervalMs: number;
+  /** The last sweep, dump and processing, ms. */
+  lastSweepMs: number;
+  /** Sockets looked up exactly in the last tick between sweeps. */
+  lookupsLastTick: number;
+  /** Sockets whose next keepalive event falls before the next sweep. */
+  due: number;
 }
 
 export interface StoreEvents {
@@ -66,21 +87,55 @@ export interface StoreOptions {
   eventBurstLimit?: number;
 }
 
+/** What one step changed, published as one delta. */
+class Batch {
+  readonly added = new Map<string, ConnectionView>();
+  readonly changed = new Map<string, ConnectionView>();
+  readonly gone: ConnectionView[] = [];
+  get empty(): boolean {
+    return this.added.size === 0 && this.changed.size === 0 && this.gone.length === 0;
+  }
+}
+
+const sameHolders = (a: readonly Holder[], b: readonly Holder[]): boolean => a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd);
+
 export class ConnectionStore extends EventEmitter<StoreEvents> {
-  private views = new Map<string, ConnectionView>();
-  /** The last prediction made for each owned socket, kept past its last view: its death is judged against it. */
+  private readonly views = new Map<string, ConnectionView>();
+  private readonly idByInode = new Map<number, string>();
+  /** Next keepalive event of each view due before the next sweep (see revisitAt). */
+  private readonly due = new Map<string, number>();
+  /** Views read exactly every tick until the time given: retuned, selected. */
+  private readonly keepFreshUntil = new Map<string, number>();
+  /** Inodes whose holders or foreign settings changed: their views are recomputed. */
+  private readonly dirtyInodes = new Set<number>();
+  /** Removed because a lookup said so: the next sweep checks the addon agrees. */
+  private removedByLookup = new Set<string>();
+  /** The last keepalive prediction made for each owned socket, kept past its last view: its death is judged against it. */
   private readonly lastPredictions = new Map<number, { derived: NonNullable<ConnectionView['derived']>; seq: number }>();
+  private readonly sweeper: Sweeper;
   private seq = 0;
   private timer: NodeJS.Timeout | null = null;
-  private collecting: Promise<Delta> | null = null;
+  private tickMs = 1000;
+  private sweeping: Promise<Delta> | null = null;
+  private ticking = false;
+  private nextSweepAt = 0;
+  private sweepEveryMs = 1000;
   private stats: CollectionStats | null = null;
+  private lastSweepMs = 0;
+  private lastDumpMs = 0;
+  private lookupsLastTick = 0;
   private totals: Totals = { connections: 0, byState: {}, keepaliveOn: 0, keepaliveOff: 0, probing: 0 };
   private readonly now: () => number;
-  private lastDumpMs = 0;
+  private readonly advisoryOptions: AdvisoryOptions;
 
   constructor(private readonly options: StoreOptions) {
     super();
     this.now = options.now ?? Date.now;
+    this.advisoryOptions = options.advisoryOptions ?? DEFAULT_ADVISORY_OPTIONS;
+    this.sweeper = sweeperFor(options.source);
+    options.processMap.onHoldersChanged((inodes) => {
+      for (const inode of inodes) this.dirtyInodes.add(inode);
+    });
   }
 
   get source(): Source {
@@ -89,6 +144,10 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
 
   lastCollection(): CollectionStats | null {
     return this.stats;
+  }
+
+  sampling(): SamplingStatus {
+    return { sockets: this.views.size, sweepIntervalMs: this.sweepEveryMs, lastSweepMs: this.lastSweepMs, lookupsLastTick: this.lookupsLastTick, due: this.due.size };
   }
 
   snapshot(): { seq: number; serverTime: number; connections: ConnectionView[]; totals: Totals } {
@@ -102,8 +161,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   /** The view of the socket with this inode (0 never matches: TIME-WAIT and request sockets have none). */
   findByInode(inode: number): ConnectionView | undefined {
     if (inode <= 0) return undefined;
-    for (const view of this.views.values()) if (view.inode === inode) return view;
-    return undefined;
+    const id = this.idByInode.get(inode);
+    return id === undefined ? undefined : this.views.get(id);
   }
 
   /** The current views without copying them (snapshot() copies, for callers that keep the list). */
@@ -116,70 +175,58 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     return this.lastPredictions.get(inode)?.derived;
   }
 
-  /** One collection; concurrent callers share it (a slow dump never stacks up). */
+  /** One full sweep; concurrent callers share it (a slow dump never stacks up). */
   collect(): Promise<Delta> {
-    this.collecting ??= this.collectOnce().finally(() => {
-      this.collecting = null;
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = null;
     });
-    return this.collecting;
+    return this.sweeping;
+  }
+
+  /** A sweep that starts after this call: for callers that just changed something and must see it. */
+  async collectFresh(): Promise<Delta> {
+    if (this.sweeping) await this.sweeping.catch(() => {});
+    return this.collect();
+  }
+
+  /** Read these connections exactly, now (a retune just changed them); a full sweep where the source cannot. */
+  async refresh(ids: readonly string[]): Promise<void> {
+    const now = this.now();
+    for (const id of ids) this.keepFreshUntil.set(id, now + KEEP_FRESH_MS);
+    const views = ids.map((id) => this.views.get(id)).filter((v): v is ConnectionView => v !== undefined);
+    if (views.length === 0) return;
+    if (!this.sweeper.lookup) {
+      await this.collectFresh();
+      return;
+    }
+    await this.lookupNow(views, new Batch(), true);
+  }
+
+  /** Keep reading this connection exactly each tick for a while (someone is looking at it). */
+  keepFresh(id: string, forMs = KEEP_FRESH_MS): void {
+    if (this.views.has(id)) this.keepFreshUntil.set(id, Math.max(this.keepFreshUntil.get(id) ?? 0, this.now() + forMs));
   }
 
   /**
-   * A retune the server just made, shown at once as a one-connection delta
-   * instead of waiting for (or forcing) a full host dump: the settings are
-   * known (read back), and the kernel's keepalive timer moves by rule —
-   * switching SO_KEEPALIVE on arms a full idle from now; a new TCP_KEEPIDLE
-   * re-arms it for idle − elapsed (at once if already past). The next tick
-   * confirms it from the kernel.
+   * Recompute a view from its last sample with the settings known now (the
+   * detail view just read them fresh): predictions, timer and advisories
+   * then agree with the settings shown beside them.
    */
-  applyRetune(id: string, before: KeepaliveSettings, after: KeepaliveSettings): void {
+  recompute(id: string): ConnectionView | undefined {
     const view = this.views.get(id);
-    if (!view) return;
-    const now = this.now();
-    const age = now - view.sampledAt;
-    const info = view.tcpInfo
-      ? {
-          ...view.tcpInfo,
-          ...(view.tcpInfo.lastDataRecv !== undefined ? { lastDataRecv: view.tcpInfo.lastDataRecv + age } : {}),
-          ...(view.tcpInfo.lastAckRecv !== undefined ? { lastAckRecv: view.tcpInfo.lastAckRecv + age } : {}),
-          ...(view.tcpInfo.lastDataSent !== undefined ? { lastDataSent: view.tcpInfo.lastDataSent + age } : {}),
-        }
-      : undefined;
-    let timer = { kind: view.timer.kind, remainingMs: view.timer.expiresAt === null ? 0 : Math.max(0, view.timer.expiresAt - now), count: view.timer.count };
-    const mayMoveTimer = (view.timer.kind === 'none' || view.timer.kind === 'keepalive') && view.state !== 'LISTEN';
-    if (mayMoveTimer) {
-      const elapsed = info?.lastDataRecv !== undefined && info.lastAckRecv !== undefined ? Math.min(info.lastDataRecv, info.lastAckRecv) : 0;
-      if (!after.enabled) timer = { kind: 'none', remainingMs: 0, count: 0 };
-      else if (!before.enabled) timer = { kind: 'keepalive', remainingMs: after.idleSec * 1000, count: 0 };
-      else if (after.idleSec !== before.idleSec && view.timer.count === 0) timer = { kind: 'keepalive', remainingMs: Math.max(0, after.idleSec * 1000 - elapsed), count: 0 };
-    }
-    const connection: Connection = { ...view, timer, ...(info ? { tcpInfo: info } : {}) };
-    const updated: ConnectionView = {
-      ...view,
-      sampledAt: now,
-      keepalive: after,
-      keepaliveOrigin: view.ownership === 'owned' ? 'owned' : 'foreign',
-      keepaliveError: null,
-      timer: { kind: timer.kind, expiresAt: timer.kind === 'none' ? null : now + timer.remainingMs, count: timer.count },
-      derived: derive(connection, after, now),
-      ...(info ? { tcpInfo: info } : {}),
-    };
-    this.views.set(id, updated);
-    this.totals = computeTotals(this.views.values());
-    this.seq++;
-    this.emit('delta', { seq: this.seq, serverTime: now, added: [], changed: [updated], removed: [], totals: this.totals });
-  }
-
-  /** A collection that starts after this call: for callers that just changed something and must see it. */
-  async collectFresh(): Promise<Delta> {
-    if (this.collecting) await this.collecting.catch(() => {});
-    return this.collect();
+    if (!view) return undefined;
+    const batch = new Batch();
+    this.recomputeView(view, batch);
+    this.publish(batch, this.now());
+    return this.views.get(id);
   }
 
   start(intervalMs: number): void {
     this.stop();
+    this.tickMs = intervalMs;
+    this.sweepEveryMs = intervalMs;
     const tick = (): void => {
-      this.collect().catch((error: Error) => this.emit('error', error));
+      this.tick().catch((error: Error) => this.emit('error', error));
     };
     tick();
     this.timer = setInterval(tick, intervalMs);
@@ -190,7 +237,229 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     this.timer = null;
   }
 
-  private settingsFor(connection: Connection, labId: string | null, now: number): SettingsLookup {
+  /** One clock tick: a sweep when one is due, else the due lookups; then whatever must be recomputed. */
+  private async tick(): Promise<void> {
+    if (this.ticking) return; // the last tick is still running: skip, never stack up
+    this.ticking = true;
+    try {
+      const now = this.now();
+      if (!this.sweeper.lookup || now >= this.nextSweepAt) {
+        await this.collect();
+      } else {
+        await this.lookupDue(now);
+        this.readForeign();
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async lookupDue(now: number): Promise<void> {
+    const views: ConnectionView[] = [];
+    for (const [id, at] of this.due) {
+      if (at > now) continue;
+      const view = this.views.get(id);
+      if (!view || now - at > OVERDUE_GIVE_UP_MS) this.due.delete(id);
+      else views.push(view);
+    }
+    for (const [id, until] of this.keepFreshUntil) {
+      const view = this.views.get(id);
+      if (!view || until < now) this.keepFreshUntil.delete(id);
+      else if (!this.due.has(id) || (this.due.get(id) ?? 0) > now) views.push(view);
+    }
+    // The lab's sockets are what the dead-peer lab is about: always exact.
+    for (const entry of this.options.lab.list()) {
+      const view = entry.inode > 0 ? this.findByInode(entry.inode) : undefined;
+      if (view && !views.includes(view)) views.push(view);
+    }
+    this.lookupsLastTick = views.length;
+    if (views.length > 0) {
+      await this.lookupNow(views, new Batch(), false);
+      return;
+    }
+    const batch = new Batch();
+    this.recomputeDirty(batch, now);
+    this.publish(batch, now);
+  }
+
+  private async lookupNow(views: ConnectionView[], batch: Batch, fresh: boolean): Promise<void> {
+    const lookup = this.sweeper.lookup;
+    if (!lookup) return;
+    const now = this.now();
+    const result = await lookup(views.map(connectionOf));
+    const ctx = this.viewContext(now);
+    for (const connection of result.found) {
+      const prev = this.views.get(connection.id);
+      // A sweep or lookup that sampled it later has already been applied.
+      if (prev && prev.sampledAt > now) continue;
+      this.place(toView(connection, ctx), prev, batch, 0, now);
+    }
+    for (const id of result.missing) {
+      const prev = this.views.get(id);
+      if (!prev || prev.sampledAt > now) continue;
+      this.drop(prev, batch);
+      this.removedByLookup.add(id);
+    }
+    if (fresh) for (const v of views) this.keepFreshUntil.set(v.id, now + KEEP_FRESH_MS);
+    this.recomputeDirty(batch, now);
+    this.publish(batch, now);
+  }
+
+  private async sweepOnce(): Promise<Delta> {
+    const started = performance.now();
+    // The kernel computed every "ms ago" and "ms from now" during the dump:
+    // anchor them at its start, not at whenever parsing finished.
+    const now = this.now();
+    // Two moments within the dump times apart may be the same moment.
+    const result = await this.sweeper.sweep(200 + this.lastDumpMs);
+    const slack = Math.max(result.dumpMs, this.lastDumpMs);
+    this.lastDumpMs = result.dumpMs;
+    const batch = new Batch();
+    const ctx = this.viewContext(now);
+    const quiet = this.options.quietPorts?.() ?? new Set<number>();
+    const seen = new Set<string>();
+    for (const connection of result.changed) {
+      if (seen.has(connection.id)) continue; // a socket seen twice in one dump (it moved while dumping)
+      seen.add(connection.id);
+      const prev = this.views.get(connection.id);
+      if (prev && prev.sampledAt > now) continue; // a lookup after the dump began is fresher
+      this.place(toView(connection, ctx), prev, batch, slack, now, quiet.has(connection.local.port) && connection.state === 'ESTABLISHED');
+    }
+    const removed = new Set(result.removed);
+    for (const id of removed) {
+      const prev = this.views.get(id);
+      if (prev && prev.sampledAt <= now) this.drop(prev, batch);
+    }
+    // A lookup said "gone" but the addon still holds the row as unchanged: the
+    // lookup was wrong (the socket is there); the next sweep reports it anew.
+    let disagreed = false;
+    for (const id of this.removedByLookup) if (!removed.has(id) && !seen.has(id)) disagreed = true;
+    this.removedByLookup = new Set();
+    if (disagreed) this.sweeper.reset();
+    // Kept a while after the socket goes: its death is reported a moment later.
+    for (const [inode, p] of this.lastPredictions) if (this.seq - p.seq > 50) this.lastPredictions.delete(inode);
+    // Holders learnt since the last step first (they decide whose settings can
+    // be read), then new sockets' settings: out in the same delta as the sockets.
+    this.recomputeDirty(batch, now);
+    for (const inode of this.options.foreign.readDue(this.now())) this.dirtyInodes.add(inode);
+    this.recomputeDirty(batch, now);
+    this.lastSweepMs = performance.now() - started;
+    this.sweepEveryMs = disagreed ? this.tickMs : sweepIntervalMs(this.lastSweepMs, this.tickMs);
+    this.nextSweepAt = now + this.sweepEveryMs - this.tickMs / 2;
+    this.planDue(this.nextSweepAt + this.tickMs);
+    this.stats = { at: now, durationMs: this.lastSweepMs, connections: this.views.size };
+    const delta = this.publish(batch, now, true);
+    // New sockets with no known holder: look for them without waiting for the slow clock.
+    for (const v of batch.added.values()) {
+      if (v.inode > 0 && v.holders.length === 0) {
+        this.options.processMap.refreshSoon();
+        break;
+      }
+    }
+    return delta;
+  }
+
+  /** Which views to read exactly before the next sweep: their next keepalive event falls before it. */
+  private planDue(horizon: number): void {
+    this.due.clear();
+    for (const view of this.views.values()) this.noteDue(view, horizon);
+  }
+
+  private noteDue(view: ConnectionView, horizon = this.nextSweepAt + this.tickMs): void {
+    const at = view.state === 'LISTEN' ? null : revisitAt(view, this.advisoryOptions);
+    if (at !== null && at <= horizon) this.due.set(view.id, at);
+    else this.due.delete(view.id);
+  }
+
+  /** Puts a freshly built view in place of `prev`, recording what a viewer sees change. */
+  private place(view: ConnectionView, prev: ConnectionView | undefined, batch: Batch, slackMs: number, now: number, ignoreTraffic = false): void {
+    if (view.ownership === 'owned' && view.derived) this.lastPredictions.set(view.inode, { derived: view.derived, seq: this.seq });
+    if (!prev) {
+      this.set(view);
+      batch.added.set(view.id, view);
+      this.trackForeign(view, now);
+    } else if (viewChanged(prev, view, slackMs, ignoreTraffic)) {
+      this.set(view);
+      if (!batch.added.has(view.id)) batch.changed.set(view.id, view);
+      else batch.added.set(view.id, view);
+      if (!sameHolders(prev.holders, view.holders)) this.trackForeign(view, now);
+    } else {
+      // Unchanged to a viewer; its next event may still have moved (a fresh read).
+      this.noteDue(prev);
+    }
+  }
+
+  private set(view: ConnectionView): void {
+    this.views.set(view.id, view);
+    if (view.inode > 0) this.idByInode.set(view.inode, view.id);
+    this.noteDue(view);
+  }
+
+  private drop(view: ConnectionView, batch: Batch): void {
+    this.views.delete(view.id);
+    this.due.delete(view.id);
+    this.keepFreshUntil.delete(view.id);
+    if (view.inode > 0 && this.idByInode.get(view.inode) === view.id) {
+      this.idByInode.delete(view.inode);
+      this.options.foreign.untrack(view.inode);
+    }
+    if (batch.added.delete(view.id)) return; // appeared and went within one step: nothing to tell
+    batch.changed.delete(view.id);
+    batch.gone.push(view);
+  }
+
+  private trackForeign(view: ConnectionView, now: number): void {
+    if (view.inode > 0 && view.ownership !== 'owned' && view.state !== 'TIME_WAIT' && view.state !== 'NEW_SYN_RECV') {
+      this.options.foreign.track(view.inode, view.holders, now);
+    }
+  }
+
+  /** Foreign settings read this tick change their views. */
+  private readForeign(): void {
+    const now = this.now();
+    const changed = this.options.foreign.readDue(now);
+    if (changed.length === 0) return;
+    for (const inode of changed) this.dirtyInodes.add(inode);
+    const batch = new Batch();
+    this.recomputeDirty(batch, now);
+    this.publish(batch, now);
+  }
+
+  private recomputeDirty(batch: Batch, now: number): void {
+    if (this.dirtyInodes.size === 0) return;
+    const inodes = [...this.dirtyInodes];
+    this.dirtyInodes.clear();
+    for (const inode of inodes) {
+      const view = this.findByInode(inode);
+      if (view) {
+        const after = this.recomputeView(view, batch);
+        if (after && !sameHolders(after.holders, view.holders)) this.trackForeign(after, now);
+      }
+    }
+  }
+
+  /** Rebuilds a view from its own last sample (at its sampledAt), with the holders and settings known now. */
+  private recomputeView(view: ConnectionView, batch: Batch): ConnectionView | undefined {
+    const rebuilt = toView(connectionOf(view), this.viewContext(view.sampledAt));
+    if (!viewChanged(view, rebuilt)) return view;
+    this.set(rebuilt);
+    if (batch.added.has(rebuilt.id)) batch.added.set(rebuilt.id, rebuilt);
+    else batch.changed.set(rebuilt.id, rebuilt);
+    return rebuilt;
+  }
+
+  private viewContext(now: number): ViewContext {
+    const { lab, processMap } = this.options;
+    return {
+      now,
+      holders: (inode: number) => processMap.get(inode),
+      labId: (inode: number) => lab.handleForInode(inode)?.entry.id ?? null,
+      settings: (c: Connection, labId: string | null) => this.settingsFor(c, labId),
+      advisoryOptions: this.advisoryOptions,
+    };
+  }
+
+  private settingsFor(connection: Connection, labId: string | null): SettingsLookup {
     if (connection.state === 'TIME_WAIT' || connection.state === 'NEW_SYN_RECV' || connection.inode === 0) {
       return { settings: null, origin: 'unknown', error: null };
     }
@@ -204,75 +473,26 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
         }
       }
     }
-    const holders = this.options.processMap.get(connection.inode);
-    const entry = this.options.foreign.lookup(connection.inode, holders, now);
+    const entry = this.options.foreign.get(connection.inode);
     if (entry?.settings) return { settings: entry.settings, origin: 'foreign', error: null };
+    const holders = this.options.processMap.get(connection.inode);
     const origin = connection.timer.kind === 'keepalive' ? 'inferred' : 'unknown';
     const caps = this.options.capabilities;
     const hidden =
       holders.length === 0 && caps ? hiddenForeignSocket({ ownership: 'foreign', uid: connection.uid, inode: connection.inode } as ConnectionView, caps) : null;
-    return { settings: null, origin, error: entry?.error ?? hidden };
+    // A failure read before the holders were known says nothing about them now.
+    const error = entry?.error && !(entry.error.code === 'ENOENT' && holders.length > 0) ? entry.error : null;
+    return { settings: null, origin, error: error ?? hidden };
   }
 
-  private async collectOnce(): Promise<Delta> {
-    const started = performance.now();
-    // The kernel computed every "ms ago" and "ms from now" during the dump:
-    // anchor them at its start, not at whenever parsing finished.
-    const now = this.now();
-    const connections = await this.options.source.collect();
-    // A value was read at some moment within this dump or, for the previous view, within the last one.
-    const thisDumpMs = performance.now() - started;
-    const dumpMs = Math.max(thisDumpMs, this.lastDumpMs);
-    this.lastDumpMs = thisDumpMs;
-    const { lab, processMap, foreign } = this.options;
-    foreign.beginTick();
-    const ctx = {
-      now,
-      holders: (inode: number) => processMap.get(inode),
-      labId: (inode: number) => lab.handleForInode(inode)?.entry.id ?? null,
-      settings: (c: Connection, labId: string | null) => this.settingsFor(c, labId, now),
-      advisoryOptions: this.options.advisoryOptions ?? DEFAULT_ADVISORY_OPTIONS,
-    };
-    const next = new Map<string, ConnectionView>();
-    const added: ConnectionView[] = [];
-    const changed: ConnectionView[] = [];
-    const inodes = new Set<number>();
-    const quiet = this.options.quietPorts?.() ?? new Set<number>();
-    for (const connection of connections) {
-      if (next.has(connection.id)) continue; // a socket seen twice in one dump (it moved while dumping)
-      inodes.add(connection.inode);
-      const view = toView(connection, ctx);
-      if (view.ownership === 'owned' && view.derived) this.lastPredictions.set(view.inode, { derived: view.derived, seq: this.seq });
-      const prev = this.views.get(connection.id);
-      if (!prev) {
-        added.push(view);
-        next.set(view.id, view);
-      } else if (viewChanged(prev, view, dumpMs, quiet.has(view.local.port) && view.state === 'ESTABLISHED')) {
-        changed.push(view);
-        next.set(view.id, view);
-      } else {
-        next.set(prev.id, prev);
-      }
+  private publish(batch: Batch, now: number, always = false): Delta {
+    if (!batch.empty || always) {
+      if (!batch.empty) this.totals = computeTotals(this.views.values());
+      this.seq++;
     }
-    const removed: string[] = [];
-    const gone: ConnectionView[] = [];
-    for (const [id, view] of this.views) {
-      if (!next.has(id)) {
-        removed.push(id);
-        gone.push(view);
-      }
-    }
-    foreign.retain(inodes);
-    // Kept a while after the socket goes: its death is reported a moment later.
-    for (const [inode, p] of this.lastPredictions) if (this.seq - p.seq > 50) this.lastPredictions.delete(inode);
-    this.views = next;
-    this.totals = computeTotals(next.values());
-    this.seq++;
-    this.stats = { at: now, durationMs: performance.now() - started, connections: next.size };
-    this.announce(added, gone, now);
-    // New sockets with no known holder: look for them without waiting for the slow clock.
-    if (added.some((v) => v.inode > 0 && v.holders.length === 0)) processMap.refreshSoon();
-    const delta: Delta = { seq: this.seq, serverTime: now, added, changed, removed, totals: this.totals };
+    const delta: Delta = { seq: this.seq, serverTime: now, added: [...batch.added.values()], changed: [...batch.changed.values()], removed: batch.gone.map((v) => v.id), totals: this.totals };
+    if (batch.empty && !always) return delta;
+    this.announce(delta.added, batch.gone, now);
     this.emit('delta', delta);
     return delta;
   }

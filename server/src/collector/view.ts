@@ -4,7 +4,7 @@
  * absolute server time so a timer that merely counts down never changes the view.
  */
 import {
-  idleElapsedMs,
+  idleElapsedFromTcpInfo,
   keepaliveAdvisories,
   keepaliveSuspended,
   predictKeepalive,
@@ -16,6 +16,8 @@ import {
   type Holder,
   type KeepaliveSettings,
 } from '@keepalive-dashboard/shared';
+
+const NO_HOLDERS: Holder[] = [];
 
 export interface SettingsLookup {
   settings: KeepaliveSettings | null;
@@ -63,7 +65,6 @@ export function toView(connection: Connection, ctx: ViewContext): ConnectionView
   const lookup = ctx.settings(connection, labId);
   const derived = derive(connection, lookup.settings, ctx.now);
   const info = connection.tcpInfo;
-  const elapsed = info?.lastDataRecv !== undefined && info.lastAckRecv !== undefined ? idleElapsedMs({ lastDataRecvMs: info.lastDataRecv, lastAckRecvMs: info.lastAckRecv }) : null;
   const view: ConnectionView = {
     id: connection.id,
     family: connection.family,
@@ -81,15 +82,40 @@ export function toView(connection: Connection, ctx: ViewContext): ConnectionView
       count: connection.timer.count,
     },
     sampledAt: ctx.now,
-    holders: connection.inode > 0 ? [...ctx.holders(connection.inode)] : [],
+    // The process map's own list (never mutated; replaced on change): 100k views need not copy 100k arrays.
+    holders: connection.inode > 0 ? (ctx.holders(connection.inode) as Holder[]) : NO_HOLDERS,
     ownership: labId ? 'owned' : 'foreign',
     labId,
     keepalive: lookup.settings,
     keepaliveOrigin: lookup.origin,
     keepaliveError: lookup.error,
     derived,
-    advisories: keepaliveAdvisories(connection.state, lookup.settings, elapsed, ctx.advisoryOptions),
+    advisories: keepaliveAdvisories(connection.state, lookup.settings, idleElapsedFromTcpInfo(info), ctx.advisoryOptions),
   };
   if (info) view.tcpInfo = info;
   return view;
+}
+
+/**
+ * The sample a view was made from, as the source reported it at the view's
+ * sampledAt: toView(connectionOf(v), {now: v.sampledAt, …}) rebuilds the view
+ * with whatever holders and settings are known now, and a lookup can name
+ * the socket by it.
+ */
+export function connectionOf(view: ConnectionView): Connection {
+  const connection: Connection = {
+    id: view.id,
+    family: view.family,
+    state: view.state,
+    local: view.local,
+    peer: view.peer,
+    inode: view.inode,
+    cookie: view.cookie,
+    uid: view.uid,
+    recvQ: view.recvQ,
+    sendQ: view.sendQ,
+    timer: { kind: view.timer.kind, remainingMs: view.timer.expiresAt === null ? 0 : Math.max(0, view.timer.expiresAt - view.sampledAt), count: view.timer.count },
+  };
+  if (view.tcpInfo) connection.tcpInfo = view.tcpInfo;
+  return connection;
 }

@@ -31,7 +31,16 @@ export interface SocketControlDeps {
   events: EventBus;
   readOnly: boolean;
   now?: () => number;
+  /** Whether the kernel still lists this socket, read now, in a state a process can hold (a socket nobody holds may still be alive). */
+  stillOpen?: (view: ConnectionView) => Promise<boolean>;
 }
+
+/**
+ * How long to wait for a holder of a socket the kernel still lists: an fd in
+ * flight over a Unix socket (SCM_RIGHTS) is in no process's fd table until
+ * the receiver takes it, usually within milliseconds.
+ */
+const HOLDER_WAIT_MS = [100, 300, 600];
 
 const NO_KEEPALIVE_STATES = new Set(['TIME_WAIT', 'NEW_SYN_RECV', 'SYN_RECV', 'CLOSE']);
 
@@ -61,11 +70,13 @@ export class SocketControl {
     const owned = this.deps.lab.handleForInode(view.inode);
     if (!owned && !this.deps.foreign) throw new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
     const asked = describePatch(patch);
+    // Found before the audit's intent: a socket no process holds is refused, not attempted.
+    const holders = owned ? [] : await this.holdersOf(view);
     let result: PatchResult;
     try {
       result = await this.deps.events.change(
         { type: 'retuned', connectionId: view.id, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
-        () => (owned ? retuneAndReadBack(owned.handle, patch) : this.applyForeign(view, patch)),
+        () => (owned ? retuneAndReadBack(owned.handle, patch) : this.applyForeign(view, holders, patch)),
         (done) => ({
           summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
           before: done.before,
@@ -81,11 +92,31 @@ export class SocketControl {
     return result;
   }
 
+  /**
+   * The processes holding a foreign socket, read now. None: if the kernel no
+   * longer lists the socket it is gone (404); if it does, its fd is passing
+   * between processes (SCM_RIGHTS) or held only by the kernel, so wait a
+   * moment for a receiver, then say so (409) — never "gone" for a live socket.
+   */
+  private async holdersOf(view: ConnectionView): Promise<readonly { pid: number; fd: number }[]> {
+    let holders = await this.deps.processMap.refreshFor(view.inode);
+    if (holders.length > 0) return holders;
+    const open = this.deps.stillOpen ? await this.deps.stillOpen(view) : false;
+    if (!open) throw new ApiError('KA_ERR_SOCKET_GONE', `no process holds socket inode ${view.inode} any more: the socket is gone`);
+    for (const waitMs of HOLDER_WAIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      holders = await this.deps.processMap.refreshFor(view.inode);
+      if (holders.length > 0) return holders;
+    }
+    throw new ApiError(
+      'KA_ERR_NO_HOLDER',
+      `socket inode ${view.inode} is alive but no process holds an fd for it right now (it may be in flight over a Unix socket, SCM_RIGHTS, or held only by the kernel): retry once a process has received it`,
+    );
+  }
+
   /** Retunes another process's socket through a duplicate of one of its holders' fds. */
-  private async applyForeign(view: ConnectionView, patch: Partial<KeepaliveSettings>): Promise<PatchResult> {
+  private applyForeign(view: ConnectionView, holders: readonly { pid: number; fd: number }[], patch: Partial<KeepaliveSettings>): PatchResult {
     const foreign = this.deps.foreign as ForeignAccess;
-    const holders = await this.deps.processMap.refreshFor(view.inode);
-    if (holders.length === 0) throw new ApiError('KA_ERR_SOCKET_GONE', `no process holds socket inode ${view.inode} any more: the socket is gone`);
     let lastError: unknown;
     for (const holder of holders) {
       try {

@@ -5,6 +5,12 @@
  */
 import { scanSocketHoldersDetailed, type ScanOptions, type SocketHolder } from './scan.js';
 
+/** Share of a core the periodic scan may take on average. */
+const SCAN_CPU_SHARE = 0.03;
+const NONE: readonly SocketHolder[] = Object.freeze([]);
+/** …and the scans asked for because new sockets have no known holder yet (a busy host opens sockets every tick). */
+const SOON_CPU_SHARE = 0.1;
+
 export interface ProcessMapStatus {
   refreshedAt: number | null;
   durationMs: number;
@@ -18,15 +24,22 @@ export class ProcessMap {
   private status: ProcessMapStatus = { refreshedAt: null, durationMs: 0, scannedPids: 0, deniedPids: 0, sockets: 0 };
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
   private soon: NodeJS.Timeout | null = null;
   /** Per-inode refreshes of the last `maxAgeMs` asked for, shared by whoever asks again within it. */
   private readonly recent = new Map<number, { at: number; holders: Promise<readonly SocketHolder[]> }>();
+  private readonly listeners: ((inodes: number[]) => void)[] = [];
 
   constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {}
 
   /** Holders of a socket inode as of the last scan (empty when unknown). */
   get(inode: number): readonly SocketHolder[] {
-    return this.holders.get(inode) ?? [];
+    return this.holders.get(inode) ?? NONE;
+  }
+
+  /** Called with the inodes whose holders differ after a scan: the views that show them are stale. */
+  onHoldersChanged(listener: (inodes: number[]) => void): void {
+    this.listeners.push(listener);
   }
 
   getStatus(): ProcessMapStatus {
@@ -68,7 +81,9 @@ export class ProcessMap {
       const scan = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, pids: [...new Set(known.map((h) => h.pid))] });
       const found = scan.holders.get(inode);
       if (found && found.length > 0) {
+        const changed = !sameHolders(known, found);
         this.holders.set(inode, found);
+        if (changed) this.notify([inode]);
         return found;
       }
     }
@@ -82,6 +97,7 @@ export class ProcessMap {
    */
   refreshSoon(minGapMs = 2000): void {
     if (this.inFlight || this.soon) return;
+    minGapMs = Math.max(minGapMs, this.status.durationMs / SOON_CPU_SHARE);
     const since = this.status.refreshedAt === null ? Infinity : (this.options.now ?? Date.now)() - this.status.refreshedAt;
     const wait = Math.max(0, minGapMs - since);
     this.soon = setTimeout(() => {
@@ -91,16 +107,25 @@ export class ProcessMap {
     this.soon.unref();
   }
 
-  /** Refreshes every `intervalMs` until stop(). */
+  /**
+   * Refreshes every `intervalMs` until stop() — or less often when a scan
+   * costs more than SCAN_CPU_SHARE of a core at that pace (100k sockets are
+   * 100k readlinks: ~0.5 s), so attribution never dominates the server's cost.
+   */
   start(intervalMs: number): void {
     this.stop();
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), intervalMs);
-    this.timer.unref();
+    this.running = true;
+    const again = (): void => {
+      if (!this.running) return;
+      this.timer = setTimeout(() => void this.refresh().finally(again), Math.max(intervalMs, this.status.durationMs / SCAN_CPU_SHARE));
+      this.timer.unref();
+    };
+    void this.refresh().finally(again);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     if (this.soon) clearTimeout(this.soon);
     this.timer = null;
     this.soon = null;
@@ -108,6 +133,14 @@ export class ProcessMap {
 
   private async scan(options: ScanOptions = {}): Promise<void> {
     const result = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, ...options });
+    const changed: number[] = [];
+    for (const [inode, list] of result.holders) {
+      const before = this.holders.get(inode);
+      // Unchanged lists keep their old arrays: views that hold them stay equal.
+      if (before && sameHolders(before, list)) result.holders.set(inode, before);
+      else changed.push(inode);
+    }
+    for (const inode of this.holders.keys()) if (!result.holders.has(inode)) changed.push(inode);
     this.holders = result.holders;
     this.status = {
       refreshedAt: (this.options.now ?? Date.now)(),
@@ -116,5 +149,14 @@ export class ProcessMap {
       deniedPids: result.deniedPids,
       sockets: result.holders.size,
     };
+    if (changed.length > 0) this.notify(changed);
   }
+
+  private notify(inodes: number[]): void {
+    for (const listener of this.listeners) listener(inodes);
+  }
+}
+
+function sameHolders(a: readonly SocketHolder[], b: readonly SocketHolder[]): boolean {
+  return a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd && h.comm === b[i]?.comm);
 }

@@ -33,7 +33,7 @@ async function explainGone(ctx: AppContext, view: ConnectionView, error: unknown
   if (!(error instanceof ApiError) || error.code !== 'KA_ERR_SOCKET_GONE') return error;
   const hidden = hiddenForeignSocket(view, ctx.capabilities);
   if (!hidden) return error;
-  await ctx.store.collectFresh().catch(() => {});
+  await ctx.store.refresh([view.id]).catch(() => {});
   if (!ctx.store.get(view.id)) return error;
   return new ApiError('KA_ERR_PERMISSION', hidden.message);
 }
@@ -62,15 +62,16 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
     } catch (error) {
       throw await explainGone(ctx, view, error);
     }
-    // Collect at once so the stream shows the new countdown without waiting a tick.
-    void ctx.store.collectFresh().catch(() => {});
+    // Read this one socket back from the kernel at once: the stream shows the
+    // new timer without waiting for (or forcing) a sweep of the whole host.
+    await ctx.store.refresh([view.id]).catch(() => {});
     return result;
   });
 
   fastify.delete('/api/connections/:id', { schema: { params }, config: MUTATION_LIMIT }, async (request, reply) => {
     const view = findView(ctx, request.params.id);
     await ctx.control.kill(view, request.ip);
-    void ctx.store.collectFresh().catch(() => {});
+    await ctx.store.refresh([view.id]).catch(() => {});
     return reply.code(200).send({ killed: view.id });
   });
 }

@@ -29,6 +29,7 @@ export function health(ctx: AppContext): Health {
     auditLog: ctx.audit.status(),
     capabilities: ctx.capabilities,
     lastCollection: last ? { at: last.at, durationMs: Math.round(last.durationMs * 10) / 10, connections: last.connections } : null,
+    sampling: { ...ctx.store.sampling(), readBack: ctx.foreignSettings.status(ctx.now()) },
     serverTime: ctx.now(),
   };
 }

@@ -130,12 +130,13 @@ export async function labRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     mutable();
     const entry = ctx.lab.get(request.params.id);
     if (!entry) throw new ApiError('KA_ERR_NOT_FOUND', `no lab object ${JSON.stringify(request.params.id.slice(0, 100))}`);
+    const view = ctx.store.findByInode(entry.inode);
     const closed = await ctx.events.change(
       { type: 'lab', connectionId: null, actor: request.ip, what: `close lab ${entry.kind} ${entry.id}` },
       () => ctx.lab.close(entry.id),
       () => ({ summary: `lab ${entry.kind} ${entry.id} closed` }),
     );
-    void ctx.store.collectFresh().catch(() => {});
+    if (view) void ctx.store.refresh([view.id]).catch(() => {});
     return closed;
   });
 }

@@ -41,14 +41,12 @@ export async function detailFor(ctx: AppContext, view: ConnectionView, refreshHo
   const hidden = holders.length === 0 ? hiddenForeignSocket(view, ctx.capabilities) : null;
   let connection = view;
   if (refreshHolders) {
-    const entry = ctx.foreignSettings.read(view.inode, holders, ctx.now());
-    connection = {
-      ...view,
-      holders: [...holders],
-      keepalive: entry.settings ?? view.keepalive,
-      keepaliveOrigin: entry.settings ? 'foreign' : view.keepaliveOrigin,
-      keepaliveError: hidden ?? entry.error,
-    };
+    ctx.foreignSettings.read(view.inode, holders, ctx.now());
+    // The settings just read move the predictions, timer and advisories too:
+    // the store rebuilds the view with them, so the detail agrees with itself
+    // (and the stream with the detail).
+    const fresh = ctx.store.recompute(view.id) ?? view;
+    connection = { ...fresh, holders: [...holders], keepaliveError: hidden ?? fresh.keepaliveError };
   }
   if (hidden) return { connection, tcpInfo: null, error: hidden };
   if (!ctx.foreign) return { connection, tcpInfo: null, error: { code: 'ENOTSUP', message: 'the native addon is not loaded' } };
