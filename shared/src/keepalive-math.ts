@@ -131,6 +131,7 @@ export function predictKeepalive(settings: KeepaliveSettings, tcp: KeepaliveTcpS
     nextProbeAt,
     deadAt,
     ...base,
-    probesBeforeDeath: settings.userTimeoutMs > 0 ? tcp.probes + Math.round((deadAt - nextProbeAt) / (settings.intervalSec * 1000)) : settings.count,
+    // Counted from the probes already out, so a count lowered below them (TCP_KEEPCNT only stores) reads as the abort at the next firing.
+    probesBeforeDeath: tcp.probes + Math.round((deadAt - nextProbeAt) / (settings.intervalSec * 1000)),
   };
 }

@@ -42,7 +42,7 @@ test('keepalive is suspended while data is unacked or unsent', () => {
 test('idle 10 / interval 4 / count 4: dead 26 s after the last receive', () => {
   assert.equal(deadAfterLastRecvMs(ka(10, 4, 4)), 26_000);
   assert.equal(probesBeforeDeath(ka(10, 4, 4)), 4);
-  assert.equal(predictKeepalive(ka(10, 4, 4), quiet(20_000, 2), 0).deadAt, 6_000);
+  assert.equal(predictKeepalive(ka(10, 4, 4), quiet(20_000, 3), 0).deadAt, 6_000, '3 probes out at 20 s: the 4th at 22 s, the abort at 26 s');
 });
 
 test('user timeout 22 s with idle 10 / interval 5: abort at the first firing at or past 22 s, i.e. 25 s', () => {
@@ -101,4 +101,12 @@ test('the kernel timer with TCP_USER_TIMEOUT: first firing at or past it, at lea
   const p = predictKeepalive(ka(10, 5, 9, 22_000), quiet(10_200, 1), now, now + 4_800);
   assert.equal(p.deadAt, now + 4_800 + 2 * 5_000, 'firings at 15, 20, 25 s: abort at 25 s');
   assert.equal(p.probesBeforeDeath, 3);
+});
+
+test('TCP_KEEPCNT lowered below the probes already out: the abort comes at the next firing, with those probes', () => {
+  const now = 1_000_000;
+  // idle 10 / interval 4, 3 probes out, count now 2 (it only stores): the next firing finds 3 ≥ 2.
+  const p = predictKeepalive(ka(10, 4, 2), quiet(18_500, 3), now, now + 3_500);
+  assert.equal(p.deadAt, now + 3_500);
+  assert.equal(p.probesBeforeDeath, 3, 'not "3 of 2"');
 });
