@@ -6,4 +6,6 @@ export * from './protocol.js';
 export * from './api.js';
 export * from './text-lines.js';
 export * from './filter.js';
+export * from './search.js';
+export * from './sort.js';
 export * from './advisories.js';

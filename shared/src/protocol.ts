@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import { KEEPALIVE_BOUNDS } from './bounds.js';
 import { ConnectionTcpInfoSchema, EndpointSchema, SOURCE_NAMES, TcpStateSchema, TIMER_KINDS } from './connection.js';
+import { COLUMN_IDS, SORT_DIRECTIONS } from './sort.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -248,6 +249,28 @@ export const DeltaFrameSchema = Type.Object({
   removed: Type.Array(Type.String()),
   totals: TotalsSchema,
 });
+/**
+ * A windowed client's rows: the slice of the filtered, sorted table it shows.
+ * Sent on request, then only when the slice, one of its rows, `total` or the
+ * totals changed. `rows` holds only the rows the client does not already hold
+ * in this version: it keeps, of what it held, exactly the rows `ids` names.
+ */
+export const WindowFrameSchema = Type.Object({
+  type: Type.Literal('window'),
+  seq: Type.Integer(),
+  serverTime: Type.Number(),
+  intervalMs: Type.Integer(),
+  readOnly: Type.Boolean(),
+  /** The request this answers (its requestId). */
+  requestId: Type.Integer(),
+  /** Rows matching the filter and search. */
+  total: Type.Integer(),
+  /** Index of ids[0] in the sorted rows. */
+  offset: Type.Integer(),
+  ids: Type.Array(Type.String()),
+  rows: Type.Array(ConnectionViewSchema),
+  totals: TotalsSchema,
+});
 export const EventFrameSchema = Type.Object({ type: Type.Literal('event'), serverTime: Type.Number(), event: EventSchema });
 export const DetailFrameSchema = Type.Object({
   type: Type.Literal('detail'),
@@ -265,7 +288,8 @@ export type DeltaFrame = Static<typeof DeltaFrameSchema>;
 export type EventFrame = Static<typeof EventFrameSchema>;
 export type DetailFrame = Static<typeof DetailFrameSchema>;
 export type ErrorFrame = Static<typeof ErrorFrameSchema>;
-export type ServerFrame = SnapshotFrame | DeltaFrame | EventFrame | DetailFrame | ErrorFrame;
+export type WindowFrame = Static<typeof WindowFrameSchema>;
+export type ServerFrame = SnapshotFrame | DeltaFrame | WindowFrame | EventFrame | DetailFrame | ErrorFrame;
 
 // ---- WebSocket frames, browser → server ----
 
@@ -282,9 +306,40 @@ export const SelectRequestSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The most rows one window frame carries. */
+export const MAX_WINDOW_ROWS = 500;
+export const SortSpecSchema = Type.Object(
+  {
+    column: Type.Union(COLUMN_IDS.map((c) => Type.Literal(c))),
+    direction: Type.Union(SORT_DIRECTIONS.map((d) => Type.Literal(d))),
+  },
+  { additionalProperties: false },
+);
+/**
+ * Puts the client in window mode (no snapshots or deltas from then on; a
+ * `filter` frame puts it back): it is sent the rows [offset, offset+limit)
+ * of the table filtered, searched and sorted as asked, and kept current.
+ */
+export const WindowRequestSchema = Type.Object(
+  {
+    type: Type.Literal('window'),
+    filter: ConnectionFilterSchema,
+    search: Type.Optional(Type.String({ maxLength: 200 })),
+    sort: SortSpecSchema,
+    offset: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    limit: Type.Integer({ minimum: 1, maximum: MAX_WINDOW_ROWS }),
+    /** Echoed in every frame that answers it, so the client knows which frames still use an older request. */
+    requestId: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type WindowRequest = Static<typeof WindowRequestSchema>;
 export const PingRequestSchema = Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false });
-export const ClientFrameSchema = Type.Union([FilterRequestSchema, SelectRequestSchema, PingRequestSchema]);
+export const ClientFrameSchema = Type.Union([FilterRequestSchema, SelectRequestSchema, WindowRequestSchema, PingRequestSchema]);
 export type ClientFrame = Static<typeof ClientFrameSchema>;
+
+/** The query string that opens the stream in window mode: no first snapshot, a window request follows. */
+export const STREAM_WINDOW_QUERY = 'view=window';
 
 /** Largest client frame the server reads. */
 export const MAX_CLIENT_FRAME_BYTES = 16 * 1024;

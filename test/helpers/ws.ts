@@ -51,9 +51,10 @@ export const isType =
 export async function openStream(
   fastify: { injectWS: (path: string, ctx: object, options: { onInit: (ws: WebSocket) => void }) => Promise<WebSocket> },
   headers: Record<string, string>,
+  path = '/api/stream',
 ): Promise<FrameReader> {
   let reader: FrameReader | null = null;
-  await fastify.injectWS('/api/stream', { headers }, { onInit: (ws) => (reader = new FrameReader(ws)) });
+  await fastify.injectWS(path, { headers }, { onInit: (ws) => (reader = new FrameReader(ws)) });
   if (!reader) throw new Error('injectWS did not call onInit');
   return reader;
 }

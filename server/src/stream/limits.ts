@@ -13,6 +13,9 @@ export const STREAM_LIMITS = {
   /** Selects applied at once, then per second; the ones in between are coalesced, the latest applied when allowed. */
   selectBurst: 8,
   selectPerSec: 2,
+  /** Window requests (one per scroll stop, sort or filter change) likewise: a scrolling person sends a few a second. */
+  windowBurst: 20,
+  windowPerSec: 8,
   /**
    * Unsent bytes under which a client is still sent frames made for it alone
    * (detail, error, pong): the most of them a client that stops reading holds.

@@ -1,6 +1,8 @@
 /**
  * WebSocket /api/stream: a snapshot, then deltas every interval, events as
  * they happen, and detail frames for the one connection a client selected.
+ * A client in window mode (a `window` request; ?view=window to skip the first
+ * snapshot) gets instead the slice of the sorted table it shows (window.ts).
  * A client that cannot keep up is not queued for: it is skipped until its
  * buffer drains and then gets a fresh snapshot — the newest state, never a backlog.
  * Every frame goes out through the client's Outbox, which counts what it has
@@ -18,6 +20,7 @@ import {
   FilterRequestSchema,
   PingRequestSchema,
   SelectRequestSchema,
+  WindowRequestSchema,
   MAX_CLIENT_FRAME_BYTES,
   isEmptyFilter,
   matchesFilter,
@@ -25,14 +28,17 @@ import {
   type ConnectionFilter,
   type ConnectionView,
   type ServerFrame,
+  type WindowRequest,
 } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
 import type { Delta } from '../collector/store.js';
 import { detailFor } from './detail.js';
+import { LatestWins } from './latest-wins.js';
 import { CLOSE_POLICY_VIOLATION, STREAM_LIMITS } from './limits.js';
 import { Outbox, type CloseReason, type FrameKind } from './outbox.js';
 import { TokenBucket } from './token-bucket.js';
+import { TableWindow } from './window.js';
 
 
 /** Compiled once: every client frame is checked (a few thousand a second from clients that select as fast as they may). */
@@ -80,12 +86,6 @@ interface Pending {
   atBase: Map<string, boolean>;
 }
 
-/** A select that came over the limit: the latest one, applied when the bucket allows. */
-interface WantedSelect {
-  id: string;
-  intervalMs: number;
-}
-
 class StreamClient {
   /**
    * The ids a *filtered* client holds. An unfiltered client holds the whole
@@ -104,9 +104,11 @@ class StreamClient {
   private pingsIgnored = 0;
   /** A ping came while there was no room for its pong: one pong is owed, however many pings came. */
   private pongOwed = false;
-  private readonly selects: TokenBucket;
-  private selectWanted: WantedSelect | null = null;
-  private selectWantedTimer: NodeJS.Timeout | null = null;
+  /** Selects over the limit coalesce: the latest is applied once the bucket allows. */
+  private readonly selects: LatestWins<{ id: string; intervalMs: number }>;
+  /** Window mode: the rows it shows, kept current; null in full mode (snapshots and deltas). */
+  private window: TableWindow | null = null;
+  private readonly windows: LatestWins<WindowRequest>;
   private detailTimer: NodeJS.Timeout | null = null;
   private selectedId: string | null = null;
   /** The next detail re-reads holders and settings (a new select), whenever it gets to run. */
@@ -122,7 +124,10 @@ class StreamClient {
   ) {
     this.outbox = new Outbox(socket, tcp, ctx, ctx.now());
     this.pings = new TokenBucket(STREAM_LIMITS.pingBurst, STREAM_LIMITS.pingPerSec, ctx.now);
-    this.selects = new TokenBucket(STREAM_LIMITS.selectBurst, STREAM_LIMITS.selectPerSec, ctx.now);
+    this.selects = new LatestWins(new TokenBucket(STREAM_LIMITS.selectBurst, STREAM_LIMITS.selectPerSec, ctx.now), (s) => {
+      if (!this.closed) this.select(s.id, s.intervalMs);
+    });
+    this.windows = new LatestWins(new TokenBucket(STREAM_LIMITS.windowBurst, STREAM_LIMITS.windowPerSec, ctx.now), (request) => this.askWindow(request));
   }
 
   /** The one send path: false when the client had no room for a frame of this kind (it was not serialized). */
@@ -146,7 +151,7 @@ class StreamClient {
   }
 
   snapshot(): void {
-    if (this.closed) return;
+    if (this.closed || this.window) return;
     this.pending = null;
     if (this.behind()) {
       this.snapshotWanted = true;
@@ -166,6 +171,12 @@ class StreamClient {
 
   onDelta(delta: Delta): void {
     if (this.closed || !this.outbox.open) return;
+    if (this.window) {
+      // The order follows every delta, sent or not; the client gets the newest slice once it has room.
+      this.window.onDelta(delta);
+      this.pushWindow();
+      return;
+    }
     if (this.snapshotWanted) {
       if (!this.behind()) this.snapshot();
       return;
@@ -286,9 +297,10 @@ class StreamClient {
     }
     if (!clientFrameCheck.Check(parsed)) {
       const type = (parsed as { type?: unknown } | null)?.type;
-      const known = ['filter', 'select', 'ping'];
+      const schemas = { filter: FilterRequestSchema, select: SelectRequestSchema, window: WindowRequestSchema, ping: PingRequestSchema };
+      const known = Object.keys(schemas);
       if (typeof type !== 'string' || !known.includes(type)) return this.sendError('KA_ERR_BAD_REQUEST', `unknown frame type (expected ${known.join(', ')})`);
-      const schema = { filter: FilterRequestSchema, select: SelectRequestSchema, ping: PingRequestSchema }[type as 'filter' | 'select' | 'ping'];
+      const schema = schemas[type as keyof typeof schemas];
       const first = Value.Errors(schema, parsed).First();
       return this.sendError('KA_ERR_BAD_REQUEST', `${type} frame: ${first ? `${first.path.slice(1) || 'frame'}: ${first.message}` : 'invalid fields'}`);
     }
@@ -301,13 +313,39 @@ class StreamClient {
         this.ping();
         return;
       case 'filter':
+        // Back to full mode: snapshots and deltas.
+        this.window = null;
+        this.windows.cancel();
         this.filter = frame.filter;
         this.snapshot();
         return;
       case 'select':
         this.requestSelect(frame.id, frame.intervalMs ?? 250);
         return;
+      case 'window':
+        this.windows.request(frame);
+        return;
     }
+  }
+
+  private askWindow(request: WindowRequest): void {
+    if (this.closed) return;
+    if (!this.window) {
+      // Into window mode: what full mode kept is dropped.
+      this.window = new TableWindow(this.ctx.store);
+      this.ids = new Set();
+      this.pending = null;
+      this.snapshotWanted = false;
+    }
+    this.window.ask(request);
+    this.pushWindow();
+  }
+
+  /** Sends the window's owed frame when the client has room; otherwise it stays owed until the next delta or watch. */
+  private pushWindow(): void {
+    if (!this.window || this.closed || !this.outbox.open || this.behind()) return;
+    const frame = this.window.take({ serverTime: this.ctx.now(), intervalMs: this.ctx.intervalMs, readOnly: this.ctx.readOnly });
+    if (frame) this.send(frame, 'state');
   }
 
   private ping(): void {
@@ -328,27 +366,11 @@ class StreamClient {
   /** Over the limit, selects coalesce: the latest is applied once the bucket allows. Deselecting costs nothing and is applied at once. */
   private requestSelect(id: string | null, intervalMs: number): void {
     if (id === null) {
-      this.selectWanted = null;
-      if (this.selectWantedTimer) clearTimeout(this.selectWantedTimer);
-      this.selectWantedTimer = null;
+      this.selects.cancel();
       this.select(null, intervalMs);
       return;
     }
-    this.selectWanted = { id, intervalMs };
-    if (this.selectWantedTimer === null) this.applyWantedSelect();
-  }
-
-  private applyWantedSelect(): void {
-    this.selectWantedTimer = null;
-    const wanted = this.selectWanted;
-    if (wanted === null || this.closed) return;
-    const waitMs = this.selects.waitMs();
-    if (waitMs > 0 || !this.selects.take()) {
-      this.selectWantedTimer = setTimeout(() => this.applyWantedSelect(), Math.max(1, waitMs));
-      return;
-    }
-    this.selectWanted = null;
-    this.select(wanted.id, wanted.intervalMs);
+    this.selects.request({ id, intervalMs });
   }
 
   private select(id: string | null, intervalMs: number): void {
@@ -396,8 +418,9 @@ class StreamClient {
   watch(now: number): void {
     if (this.closed) return;
     const why = this.outbox.check(now);
-    if (why) this.close(why);
-    else if (this.pongOwed && this.sendPong()) this.pongOwed = false;
+    if (why) return this.close(why);
+    if (this.pongOwed && this.sendPong()) this.pongOwed = false;
+    this.pushWindow();
   }
 
   /** Closes with a reason; from here on the client is sent nothing and holds nothing but what ws still has unsent. */
@@ -406,6 +429,7 @@ class StreamClient {
     this.dispose();
     this.ids = new Set();
     this.pending = null;
+    this.window = null;
     this.outbox.close(why);
     this.onClosed();
   }
@@ -413,11 +437,10 @@ class StreamClient {
   /** Stops its timers (the socket closed, or we closed it). */
   dispose(): void {
     if (this.detailTimer) clearInterval(this.detailTimer);
-    if (this.selectWantedTimer) clearTimeout(this.selectWantedTimer);
     this.detailTimer = null;
-    this.selectWantedTimer = null;
+    this.selects.cancel();
+    this.windows.cancel();
     this.selectedId = null;
-    this.selectWanted = null;
   }
 }
 
@@ -468,6 +491,7 @@ export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): P
       client.dispose();
       forget(client);
     });
-    client.snapshot();
+    // A windowed browser asks for its rows as the socket opens: a first snapshot (75 MB at 100k sockets) would only be thrown away.
+    if ((request.query as { view?: string }).view !== 'window') client.snapshot();
   });
 }
