@@ -34,6 +34,9 @@ export class HolderFleet {
   // (127.0.0.1, dst, port) tuple far below the ~28k ephemeral ports.
   private nextAddressHost = 2;
 
+  /** holderArgs: more pairs.ts options for every holder, e.g. ['--keepalive-every', '5']. */
+  constructor(private readonly holderArgs: readonly string[] = []) {}
+
   get pairs(): number {
     return this.holders.reduce((sum, h) => sum + h.pairs, 0);
   }
@@ -53,7 +56,7 @@ export class HolderFleet {
     const host = this.nextAddressHost++;
     if (host > 254) throw new Error('out of 127.0.0.x destination addresses');
     const address = `127.0.0.${host}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', HOLDER_SCRIPT, '--pairs', String(pairs), '--address', address], {
+    const child = spawn(process.execPath, ['--import', 'tsx', HOLDER_SCRIPT, '--pairs', String(pairs), '--address', address, ...this.holderArgs], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });

@@ -1,0 +1,64 @@
+/** The scale benchmark's command line. Not strict: `npm run bench -- …` hands every bench the same argv. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface Options {
+  /** Idle loopback pairs per size, smallest first (the fleet only grows). */
+  sizes: number[];
+  quick: boolean;
+  windowSec: number;
+  patches: number;
+  ssRepeat: number;
+  readBackCapMs: number;
+  warmupSec: number;
+  /** A checkout holding server/dist and web/dist: this repo, or another build to compare against. */
+  serverRoot: string;
+  /** Goes into the result file's name: scale-LABEL-DATE. */
+  label: string | null;
+}
+
+const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+
+function positiveInt(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got ${text}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    options: {
+      sizes: { type: 'string' },
+      quick: { type: 'boolean' },
+      'window-seconds': { type: 'string' },
+      patches: { type: 'string' },
+      'ss-repeat': { type: 'string' },
+      'read-back-cap-seconds': { type: 'string' },
+      'warmup-seconds': { type: 'string' },
+      'server-root': { type: 'string' },
+      label: { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  const text = (name: string, full: string, short: string): string => (typeof values[name] === 'string' ? (values[name] as string) : quick ? short : full);
+  const sizes = text('sizes', '5000,25000,50000', '1000').split(',').map((s) => positiveInt('sizes', s.trim()));
+  const rootText = typeof values['server-root'] === 'string' ? values['server-root'] : REPO_ROOT;
+  const serverRoot = rootText.endsWith('/') ? rootText : `${rootText}/`;
+  if (!existsSync(join(serverRoot, 'server/dist/main.js'))) throw new Error(`${serverRoot}server/dist/main.js is not built: run npx tsc -b there`);
+  const label = typeof values.label === 'string' ? values.label : null;
+  if (label !== null && !/^[\w.-]+$/.test(label)) throw new RangeError(`--label must be letters, digits, '.', '_' or '-', got ${label}`);
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    quick,
+    windowSec: positiveInt('window-seconds', text('window-seconds', '15', '5')),
+    patches: positiveInt('patches', text('patches', '24', '6')),
+    ssRepeat: positiveInt('ss-repeat', text('ss-repeat', '5', '3')),
+    readBackCapMs: positiveInt('read-back-cap-seconds', text('read-back-cap-seconds', '120', '30')) * 1000,
+    warmupSec: positiveInt('warmup-seconds', text('warmup-seconds', '20', '5')),
+    serverRoot,
+    label,
+  };
+}
