@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import type { Holder, KeepaliveSettings } from '@keepalive-dashboard/shared';
 
+import { createForeignReader, perSocketReader } from '../../server/src/collector/foreign-reader.js';
 import { ForeignSettings, type ForeignBatchReader, type ForeignBatchResult, type ForeignSettingsOptions } from '../../server/src/collector/foreign-settings.js';
 
 const KA: KeepaliveSettings = { enabled: true, idleSec: 600, intervalSec: 30, count: 4, userTimeoutMs: 0 };
@@ -244,4 +245,23 @@ test('untrack: a gone socket is never read again and leaves the counts', () => {
   settings.readDue(0);
   assert.equal(reader.calls.length, 0);
   assert.deepEqual(settings.status(0), { tracked: 0, unread: 0, failed: 0, oldestReadAgeMs: null, readsPerSec: 0 });
+});
+
+test('createForeignReader: an addon built before the batch falls back to one read per socket, and stops asking', () => {
+  let batchCalls = 0;
+  const stale = (): never => {
+    batchCalls++;
+    throw systemError('ERR_ADDON_STALE');
+  };
+  const reads: number[] = [];
+  const reader = createForeignReader({ withSocket: <T>(_pid: number, fd: number) => (reads.push(fd), KA as T) }, stale);
+  assert.deepEqual(reader.readBatch(9, [{ fd: 3, inode: 30 }, { fd: 4, inode: 40 }]), [{ settings: KA }, { settings: KA }]);
+  reader.readBatch(9, [{ fd: 5, inode: 50 }]);
+  assert.deepEqual([batchCalls, reads], [1, [3, 4, 5]]);
+});
+
+test('perSocketReader: a process that cannot be opened throws once; a bad fd is that item\'s error', () => {
+  const failing = (code: string) => perSocketReader({ withSocket: () => { throw systemError(code); } }, () => KA);
+  assert.throws(() => failing('ESRCH').readBatch(9, [{ fd: 3, inode: 30 }, { fd: 4, inode: 40 }]), { code: 'ESRCH' });
+  assert.deepEqual(failing('EBADF').readBatch(9, [{ fd: 3, inode: 30 }]), [{ error: { code: 'EBADF', message: 'EBADF' } }]);
 });

@@ -43,8 +43,9 @@ export interface ForeignSettingsOptions {
   /** Reads of each kind (new, re-read) a tick may do whatever the rates say: a small host is read at once. */
   minReadsPerTick: number;
   /**
-   * Wall time one readDue may spend reading, ms: the loop also serves the stream and PATCHes. 100 ms is 20k reads
-   * at ~5 µs (the batch path), twice the 10k/s a start-up of 100k sockets needs; steady re-reads take a sixth of it.
+   * Wall time one readDue may spend reading, ms: the loop also serves the stream and PATCHes. A start-up of 100k
+   * sockets needs 10k reads/s, ~90 ms/s at the batch path's ~9 µs a read (~17 µs on a loaded machine): 150 ms
+   * covers it with some margin, and only a start-up wave fills it; steady re-reads (3.3k/s) take ~30 ms.
    */
   maxTickMs: number;
   /** The tick assumed before the first readDue, ms; budgets grow with the time since the last readDue. */
@@ -59,7 +60,7 @@ export const DEFAULT_FOREIGN_OPTIONS: ForeignSettingsOptions = {
   retrySoonMs: 5_000,
   retrySlowMs: 60_000,
   minReadsPerTick: 512,
-  maxTickMs: 100,
+  maxTickMs: 150,
   tickMs: 1_000,
   clock: () => performance.now(),
 };
@@ -67,7 +68,7 @@ export const DEFAULT_FOREIGN_OPTIONS: ForeignSettingsOptions = {
 /** Errors that mean "the holder we tried is out of date": a fresh holder list, or a few seconds, usually cure them. */
 const STALE_HOLDER_CODES = new Set(['ESRCH', 'EBADF', 'ESTALE', 'ENOTSOCK']);
 
-/** Until the first reads are measured: a pidfd_getfd, an fstat, six getsockopt and a close cost ~10 µs through JS. */
+/** Until the first reads are measured: the batch path (pidfd_getfd, fstat, six getsockopt, close) measured ~9 µs a socket. */
 const INITIAL_COST_MS_PER_READ = 0.01;
 
 interface Tracked {
@@ -165,8 +166,6 @@ export class ForeignSettings {
   private rateWindowAt: number | null = null;
   private rateWindowReads = 0;
   private lastRatePerSec: number | null = null;
-  /** Transitional: the `now` of the store's last lookup(), for retain(). */
-  private lookupNow = 0;
 
   constructor(
     private readonly reader: ForeignBatchReader | null,
@@ -280,26 +279,6 @@ export class ForeignSettings {
       oldestReadAgeMs: oldest === null ? null : now - oldest,
       readsPerSec,
     };
-  }
-
-  /**
-   * Transitional, for store.ts until it calls track/untrack/readDue: the old
-   * per-row lookup. Schedules the socket (a no-op when its holders are
-   * unchanged) and returns what is known; reads happen in retain().
-   */
-  lookup(inode: number, holders: readonly Holder[], now: number): ForeignEntry | null {
-    this.track(inode, holders, now);
-    this.lookupNow = now;
-    return this.get(inode) ?? null;
-  }
-
-  /** Transitional (see lookup): nothing to do at the start of a tick any more. */
-  beginTick(): void {}
-
-  /** Transitional (see lookup): forgets sockets not in this dump, then does the tick's reads. */
-  retain(inodes: ReadonlySet<number>): void {
-    for (const inode of this.tracked.keys()) if (!inodes.has(inode)) this.untrack(inode);
-    this.readDue(this.lookupNow);
   }
 
   private takePending(into: Tracked[], limit: number): number {
