@@ -76,6 +76,10 @@ function checkCookie(cookie: unknown, i: number): string {
   if (typeof cookie !== 'string' || !/^[0-9a-f]{16}$/i.test(cookie)) {
     throw new TypeError(`keys[${i}].cookie must be 16 hex digits, got ${JSON.stringify(cookie)}`);
   }
+  if (/^f{16}$/i.test(cookie)) {
+    // The kernel skips the cookie check for it: any socket on the 4-tuple would answer.
+    throw new TypeError(`keys[${i}].cookie ffffffffffffffff is INET_DIAG_NOCOOKIE, which names no socket`);
+  }
   return cookie;
 }
 
