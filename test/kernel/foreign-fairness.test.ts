@@ -30,7 +30,10 @@ test('300 IPv4 then 300 IPv6 sockets of another process: all read back within 10
 
   const firstReads = tickUntil(settings, 0, DEFAULT_FOREIGN_OPTIONS.firstReadMs - 1000, (seen) => seen.size === holder.sockets.length);
   assert.equal(firstReads.size, 600, `${600 - firstReads.size} sockets not read back within 10 s`);
-  for (const socket of holder.sockets) assert.deepEqual(settings.get(socket.inode)?.settings, socket.keepalive, `${socket.role} IPv${socket.family} fd ${socket.fd}`);
+  for (const socket of holder.sockets) {
+    const entry = settings.get(socket.inode);
+    assert.deepEqual(entry?.settings, socket.keepalive, `${socket.role} IPv${socket.family} fd ${socket.fd}: ${JSON.stringify(entry?.error)}`);
+  }
 
   const retuned = await holder.setOwnIdle(777, 6);
   assert.equal(retuned.length, 150);
