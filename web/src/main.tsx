@@ -6,6 +6,7 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { STREAM_WINDOW_QUERY } from '@keepalive-dashboard/shared';
 
 import { DashboardModel } from './model/dashboard.js';
 import { ApiClient } from './transport/api.js';
@@ -18,13 +19,13 @@ import './styles.css';
 const api = new ApiClient((input, init) => window.fetch(input, init));
 let model: DashboardModel | null = null;
 const stream = new StreamTransport({
-  url: `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api/stream`,
+  url: `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/api/stream?${STREAM_WINDOW_QUERY}`,
   createSocket: (url) => new WebSocket(url),
   onFrame: (frame) => model?.onFrame(frame),
   onStatus: (status) => model?.onLinkStatus(status),
   onOpen: () => model?.onStreamOpen(),
 });
-model = new DashboardModel({ api, stream });
+model = new DashboardModel({ api, stream, windowed: true });
 const frames = new FrameClock(model.now, {
   request: (callback) => window.requestAnimationFrame(callback),
   cancel: (handle) => window.cancelAnimationFrame(handle),

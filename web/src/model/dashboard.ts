@@ -22,6 +22,7 @@ import type {
   Sysctl,
   SysctlPatch,
   Totals,
+  WindowFrame,
 } from '@keepalive-dashboard/shared';
 import { KEEPALIVE_PRESETS, nextProbeAt, probesOut, remainingMs } from '@keepalive-dashboard/shared';
 
@@ -36,6 +37,7 @@ import { applyFilter, EMPTY_FILTER, parseFilter, sameFilter, type FilterDraft, t
 import { DETAIL_HISTORY, DETAIL_INTERVAL_MS, TOTALS_HISTORY, totalsSample, type DetailSample, type TotalsSample } from './history.js';
 import { checkDraft, draftFrom, LINUX_DEFAULTS, patchFor, undoPatch, withPreset, type DraftCheck, type RetuneDraft } from './retune-form.js';
 import { RingBuffer } from './ring.js';
+import { TableWindow, type WindowQuery, queryKey } from './table-window.js';
 
 /** What the model needs from the stream transport. */
 export interface StreamPort {
@@ -63,8 +65,11 @@ export interface ServerState {
 
 export interface TableState {
   mode: 'live' | 'capture';
-  /** Filtered and sorted: what the table shows. */
+  /** Filtered and sorted: the rows on hand, from index `offset` of the table on. */
   rows: ConnectionView[];
+  offset: number;
+  /** Rows the table has (a windowed table holds only a slice of them; the rest show as placeholders). */
+  total: number;
   /** Connections known before filtering. */
   known: number;
   totals: Totals | null;
@@ -170,6 +175,14 @@ export interface DashboardOptions {
   filterDebounceMs?: number;
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /**
+   * Live rows come as a server-side window (only the slice on screen, sorted
+   * and filtered by the server) instead of a snapshot the browser sorts: what
+   * a 100k-socket host needs. The transport opens the stream with ?view=window.
+   */
+  windowed?: boolean;
+  /** At most one window request per this many ms while scrolling. */
+  windowThrottleMs?: number;
 }
 
 const INITIAL_LINK: LinkState = { state: 'stopped', attempt: 0, retryAt: null, lastClose: null, openedAt: null, unauthorized: false };
@@ -193,6 +206,15 @@ export class DashboardModel {
   private lastProbesOut = 0;
   private healthTimer: unknown = null;
   private rowsVersion = -1;
+  private readonly windowed: boolean;
+  private readonly window = new TableWindow();
+  /** The query of the last window request sent (filter, search, sort). */
+  private sentQuery: string | null = null;
+  private windowTimer: unknown = null;
+  /** The rows on screen, as the table last said. */
+  private visible: { start: number; end: number } = { start: 0, end: 0 };
+  /** A keyboard move to a row not yet on hand: the cursor lands on it when it arrives. */
+  private pendingCursorIndex: number | null = null;
   private readonly clock: ServerClock;
   private readonly localNow: () => number;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
@@ -203,10 +225,11 @@ export class DashboardModel {
     this.clock = options.clock ?? new ServerClock(this.localNow);
     this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+    this.windowed = options.windowed ?? false;
     this.state = {
       link: INITIAL_LINK,
       server: { readOnly: false, intervalMs: 1000, seq: -1, lastFrameAt: null, clockOffsetMs: 0, lastError: null },
-      table: { mode: 'live', rows: [], known: 0, totals: null, sort: { column: 'state', direction: 'asc' }, filter: EMPTY_FILTER, filterErrors: {}, cursorId: null, loading: true },
+      table: { mode: 'live', rows: [], offset: 0, total: 0, known: 0, totals: null, sort: { column: 'state', direction: 'asc' }, filter: EMPTY_FILTER, filterErrors: {}, cursorId: null, loading: true },
       selection: null,
       retune: emptyRetune(),
       events: { all: [], visible: [], filter: { type: '', text: '' }, error: null },
@@ -259,12 +282,19 @@ export class DashboardModel {
     this.options.stream.stop();
     if (this.healthTimer !== null) this.clearTimer(this.healthTimer);
     if (this.filterTimer !== null) this.clearTimer(this.filterTimer);
+    if (this.windowTimer !== null) this.clearTimer(this.windowTimer);
   }
 
   /** The transport reopened: the server knows nothing of this client, so say it again. */
   onStreamOpen(): void {
-    if (!sameFilter(this.parsedFilter.filter, {})) this.options.stream.send({ type: 'filter', filter: this.parsedFilter.filter });
-    this.sentFilter = this.parsedFilter.filter;
+    if (this.windowed) {
+      // Queued by the transport and flushed as the socket opens: the first screen waits for nothing else.
+      this.window.reset();
+      this.sendWindow();
+    } else {
+      if (!sameFilter(this.parsedFilter.filter, {})) this.options.stream.send({ type: 'filter', filter: this.parsedFilter.filter });
+      this.sentFilter = this.parsedFilter.filter;
+    }
     const selected = this.state.selection;
     if (selected && !this.state.capture) this.options.stream.send({ type: 'select', id: selected.id, intervalMs: DETAIL_INTERVAL_MS });
     if (this.state.link.unauthorized) this.set({ link: { ...this.state.link, unauthorized: false } });
@@ -289,6 +319,8 @@ export class DashboardModel {
         return this.onSnapshot(frame);
       case 'delta':
         return this.onDelta(frame);
+      case 'window':
+        return this.onWindow(frame);
       case 'event':
         return this.onEvent(frame.event);
       case 'detail':
@@ -321,6 +353,35 @@ export class DashboardModel {
       const view = this.live.get(selected.id);
       if (view) this.selectedViewChanged(view);
     }
+  }
+
+  private onWindow(frame: WindowFrame): void {
+    const current = this.window.apply(frame);
+    this.recordTotals(frame.serverTime, frame.totals);
+    this.set({
+      server: { ...this.state.server, readOnly: frame.readOnly, intervalMs: frame.intervalMs, seq: frame.seq, lastFrameAt: this.localNow(), clockOffsetMs: this.clock.offsetMs },
+    });
+    if (this.state.capture || !current) this.set({ table: { ...this.state.table, totals: frame.totals } });
+    else this.showWindow(frame.totals);
+    // Like a delta: only a row sent anew is news for the selection (detail frames bring it fresher).
+    const selected = this.state.selection;
+    const view = selected && !this.state.capture ? frame.rows.find((v) => v.id === selected.id) : undefined;
+    if (view) this.selectedViewChanged(view);
+  }
+
+  /** The table from the window frame that answers the newest request (and the rows held for it). */
+  private showWindow(totals: Totals | null = this.state.table.totals): void {
+    const shown = this.window.rows();
+    const table = this.state.table;
+    if (!shown) return;
+    let cursorId = table.cursorId;
+    const pending = this.pendingCursorIndex;
+    const landed = pending === null ? undefined : shown.rows[pending - shown.offset];
+    if (landed) {
+      cursorId = landed.id;
+      this.pendingCursorIndex = null;
+    }
+    this.set({ table: { ...table, ...shown, known: totals?.connections ?? 0, totals, cursorId, loading: false } });
   }
 
   private liveChanged(totals: Totals): void {
@@ -397,6 +458,17 @@ export class DashboardModel {
     return this.captureSet ?? this.live;
   }
 
+  /** A row by id, wherever this page holds it: the capture, the window, or the live set. */
+  private viewById(id: string): ConnectionView | undefined {
+    if (this.captureSet) return this.captureSet.get(id);
+    return this.windowed ? this.window.get(id) : this.live.get(id);
+  }
+
+  /** Live rows come from the server's window (not in capture mode, which sorts and filters here). */
+  private get windowLive(): boolean {
+    return this.windowed && !this.state.capture;
+  }
+
   private recomputeRows(extra: Partial<TableState> = {}): void {
     const set = this.activeSet();
     const table = this.state.table;
@@ -404,19 +476,36 @@ export class DashboardModel {
     const rows = sortViews(filtered, table.sort);
     this.rowsVersion = set.version;
     const cursorId = table.cursorId !== null && rows.some((r) => r.id === table.cursorId) ? table.cursorId : null;
-    this.set({ table: { ...table, ...extra, rows, known: set.size, cursorId } });
+    this.set({ table: { ...table, ...extra, rows, offset: 0, total: rows.length, known: set.size, cursorId } });
+  }
+
+  private windowQuery(): WindowQuery {
+    return { filter: this.parsedFilter.filter, search: this.state.table.filter.search, sort: this.state.table.sort };
+  }
+
+  /** Asks the server for the current query over `range` (or the slice asked for last). */
+  private sendWindow(range?: Parameters<TableWindow['request']>[1]): void {
+    const query = this.windowQuery();
+    this.sentQuery = queryKey(query);
+    this.options.stream.send(this.window.request(query, range));
   }
 
   setSort(column: ColumnId): void {
     this.set({ table: { ...this.state.table, sort: nextSort(this.state.table.sort, column) } });
-    this.recomputeRows();
+    if (!this.windowed || this.state.capture) this.recomputeRows();
+    if (this.windowed) {
+      // Rows in the old order would sit at the wrong places: placeholders until the new order comes.
+      if (!this.state.capture) this.set({ table: { ...this.state.table, rows: [] } });
+      this.sendWindow();
+    }
   }
 
   setFilter(patch: Partial<FilterDraft>): void {
     const filter = { ...this.state.table.filter, ...patch };
     this.parsedFilter = parseFilter(filter);
     this.set({ table: { ...this.state.table, filter, filterErrors: this.parsedFilter.errors } });
-    this.recomputeRows();
+    // A windowed table keeps showing the rows it has until the server's answer replaces them.
+    if (!this.windowLive) this.recomputeRows();
     this.scheduleFilterSend();
   }
 
@@ -424,31 +513,61 @@ export class DashboardModel {
     this.setFilter(EMPTY_FILTER);
   }
 
-  /** The server filters the stream too, so a narrow view of a busy host costs little bandwidth. */
+  /** The server filters the stream too (and, windowed, searches and sorts it), so a narrow view of a busy host costs little bandwidth. */
   private scheduleFilterSend(): void {
     if (this.filterTimer !== null) this.clearTimer(this.filterTimer);
     this.filterTimer = this.setTimer(() => {
       this.filterTimer = null;
+      if (this.windowed) {
+        if (queryKey(this.windowQuery()) !== this.sentQuery) this.sendWindow();
+        return;
+      }
       if (this.state.capture || sameFilter(this.parsedFilter.filter, this.sentFilter)) return;
       this.sentFilter = this.parsedFilter.filter;
       this.options.stream.send({ type: 'filter', filter: this.parsedFilter.filter });
     }, this.options.filterDebounceMs ?? 250);
   }
 
+  /**
+   * The table says which rows [start, end) are on screen; a windowed table
+   * asks for them (and an overscan around them) when the slice it holds does
+   * not cover them — at most once per throttle period while scrolling.
+   */
+  setVisibleRange(start: number, end: number): void {
+    this.visible = { start, end };
+    if (!this.windowLive || this.windowTimer !== null) return;
+    if (this.window.rangeFor(start, end) === null) return;
+    this.windowTimer = this.setTimer(() => {
+      this.windowTimer = null;
+      const range = this.window.rangeFor(this.visible.start, this.visible.end);
+      if (range && this.windowLive) this.sendWindow(range);
+    }, this.options.windowThrottleMs ?? 100);
+  }
+
   setCursor(id: string | null): void {
+    this.pendingCursorIndex = null;
     this.set({ table: { ...this.state.table, cursorId: id } });
   }
 
-  /** Moves the keyboard cursor by `delta` rows (clamped); returns the new row index. */
+  /**
+   * Moves the keyboard cursor by `delta` rows (clamped); returns the new row
+   * index. A row not on hand yet (windowed) gets the cursor when it arrives.
+   */
   moveCursor(delta: number | 'first' | 'last'): number {
-    const rows = this.state.table.rows;
-    if (rows.length === 0) return -1;
-    const current = this.state.table.cursorId === null ? -1 : rows.findIndex((r) => r.id === this.state.table.cursorId);
+    const { rows, offset, total, cursorId } = this.state.table;
+    if (total === 0) return -1;
+    const at = cursorId === null ? -1 : rows.findIndex((r) => r.id === cursorId);
+    const current = at < 0 ? -1 : offset + at;
     let index: number;
     if (delta === 'first') index = 0;
-    else if (delta === 'last') index = rows.length - 1;
-    else index = current < 0 ? (delta > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, current + delta));
-    this.setCursor(rows[index]?.id ?? null);
+    else if (delta === 'last') index = total - 1;
+    else index = current < 0 ? (delta > 0 ? 0 : total - 1) : Math.min(total - 1, Math.max(0, current + delta));
+    const view = rows[index - offset];
+    if (view) this.setCursor(view.id);
+    else {
+      this.set({ table: { ...this.state.table, cursorId: null } });
+      this.pendingCursorIndex = index;
+    }
     return index;
   }
 
@@ -465,7 +584,7 @@ export class DashboardModel {
       this.set({ selection: null });
       return;
     }
-    const view = this.activeSet().get(id) ?? null;
+    const view = this.viewById(id) ?? null;
     this.detailRing = new RingBuffer<DetailSample>(DETAIL_HISTORY);
     this.lastNextProbeAt = view ? nextProbeAt(view) : null;
     this.lastProbesOut = view ? (probesOut(view) ?? 0) : 0;
@@ -522,7 +641,7 @@ export class DashboardModel {
   /** Back to the socket's current settings. */
   revertDraft(): void {
     const id = this.state.retune.connectionId;
-    this.resetRetune(id ? (this.activeSet().get(id) ?? this.state.selection?.view ?? null) : null, id);
+    this.resetRetune(id ? (this.viewById(id) ?? this.state.selection?.view ?? null) : null, id);
   }
 
   async applyRetune(): Promise<void> {
@@ -728,7 +847,14 @@ export class DashboardModel {
   leaveCapture(): void {
     this.captureSet = null;
     this.set({ capture: null, selection: null, captureLoad: { pending: false, error: null } });
-    this.recomputeRows({ mode: 'live', cursorId: null, totals: this.state.table.totals });
+    if (!this.windowed) {
+      this.recomputeRows({ mode: 'live', cursorId: null, totals: this.state.table.totals });
+      return;
+    }
+    this.set({ table: { ...this.state.table, mode: 'live', cursorId: null, rows: [], offset: 0, total: 0, known: 0, loading: true } });
+    this.showWindow();
+    // Sorted or filtered while the capture was shown: the server's window follows now.
+    if (queryKey(this.windowQuery()) !== this.sentQuery) this.sendWindow();
   }
 
   /** For tests and the status line: the table's data version. */

@@ -1,9 +1,11 @@
 /**
  * The filter bar: what the person typed, turned into the shared/
- * ConnectionFilter (applied by the server to the stream and here to the
- * table, with the same matchesFilter) plus free-text search, local only.
+ * ConnectionFilter plus free-text search — applied by the server to a
+ * windowed table and here to a capture, with the same shared functions.
  */
-import { formatEndpoint, matchesFilter, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
+import { matchesFilter, matchesSearch, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
+
+export { matchesSearch };
 
 export interface FilterDraft {
   /** Comma-separated states, e.g. "ESTABLISHED,CLOSE-WAIT". */
@@ -45,16 +47,6 @@ export function parseFilter(draft: FilterDraft): ParsedFilter {
   if (draft.keepalive) filter.keepalive = draft.keepalive;
   if (draft.probing) filter.probing = draft.probing === 'yes';
   return { filter, errors };
-}
-
-/** Free text: state, endpoints, commands, pids, id, inode. */
-export function matchesSearch(view: ConnectionView, search: string): boolean {
-  const needle = search.trim().toLowerCase();
-  if (!needle) return true;
-  if (view.state.toLowerCase().includes(needle) || view.id.toLowerCase().includes(needle)) return true;
-  if (formatEndpoint(view.local).toLowerCase().includes(needle) || formatEndpoint(view.peer).toLowerCase().includes(needle)) return true;
-  if (view.inode > 0 && String(view.inode) === needle) return true;
-  return view.holders.some((h) => h.comm.toLowerCase().includes(needle) || String(h.pid) === needle);
 }
 
 export function applyFilter(views: readonly ConnectionView[], parsed: ParsedFilter, search: string): ConnectionView[] {

@@ -1,6 +1,6 @@
 /**
  * The WebSocket to /api/stream as a transport: frames sent before the socket
- * is open are queued (a newer `filter` or `select` replaces a queued one: only
+ * is open are queued (a newer `filter`, `select` or `window` replaces a queued one: only
  * the latest matters), a dropped socket is reopened with backoff, and requests
  * waiting for an answer are rejected when the socket closes. It knows frames,
  * not what they mean: the model does that.
@@ -48,7 +48,7 @@ interface Pending {
 }
 
 /** Frames of these types replace a queued frame of the same type. */
-const LATEST_WINS: ReadonlySet<ClientFrame['type']> = new Set(['filter', 'select']);
+const LATEST_WINS: ReadonlySet<ClientFrame['type']> = new Set(['filter', 'select', 'window']);
 
 export class StreamClosedError extends Error {
   readonly code = 'KA_ERR_STREAM_CLOSED';

@@ -3,7 +3,9 @@
  * The connection table: a real <table>, virtualized (only the rows in view
  * exist in the DOM, so 50 000 connections scroll smoothly), sortable on every
  * column, with live countdowns and keyboard navigation (↑ ↓ PgUp PgDn Home End,
- * Enter opens, Esc closes).
+ * Enter opens, Esc closes). A windowed table has `total` rows of which it
+ * holds a slice: it tells the model which rows are on screen, and rows not
+ * arrived yet show as placeholders.
  */
 import { memo, useCallback, useEffect, useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -16,6 +18,10 @@ import { LiveText, useTick } from './live.js';
 
 export const ROW_HEIGHT = 28;
 const estimateRowSize = (): number => ROW_HEIGHT;
+// By index, and one function for good: the virtualizer rebuilds its size table
+// for every row whenever getItemKey changes identity (a new arrow each render
+// cost ~1 s per scroll-second at 50k rows); rows all have one height anyway.
+const itemKey = (index: number): number => index;
 const HEADER_HEIGHT = 32;
 
 const TIMER_SHORT: Record<string, string> = { retransmit: 'rexmit', timewait: 'tw', persist: 'persist', unknown: '?', keepalive: '' };
@@ -110,26 +116,27 @@ export function ConnectionTable() {
   useTick(1000);
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusPending = useRef(false);
-  const rows = table.rows;
-  // Stable across renders: the virtualizer rebuilds its size table for every
-  // row whenever getItemKey changes identity (a new arrow each render cost
-  // ~1 s per scroll-second at 50k rows).
-  const getItemKey = useCallback((index: number) => rows[index]?.id ?? index, [rows]);
+  const { rows, offset, total } = table;
 
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: total,
     getScrollElement: () => scrollRef.current,
     estimateSize: estimateRowSize,
     overscan: 10,
     paddingStart: HEADER_HEIGHT,
     scrollPaddingStart: HEADER_HEIGHT,
-    getItemKey,
+    getItemKey: itemKey,
   });
   const items = virtualizer.getVirtualItems();
   const first = items[0];
   const last = items[items.length - 1];
   const padTop = first ? first.start - HEADER_HEIGHT : 0;
   const padBottom = last ? virtualizer.getTotalSize() - last.end : 0;
+  const firstIndex = first?.index ?? 0;
+  const endIndex = last ? last.index + 1 : 0;
+
+  // What is on screen, for a windowed model to ask the server for.
+  useEffect(() => model.setVisibleRange(firstIndex, endIndex), [model, firstIndex, endIndex, total]);
 
   // After a keyboard move the cursor row may only exist after the scroll renders it.
   useEffect(() => {
@@ -166,7 +173,7 @@ export function ConnectionTable() {
   return (
     <div className="table-wrap">
       <div className="table-scroll" ref={scrollRef} onKeyDown={onKeyDown} data-testid="table-scroll">
-        <table className="connections" aria-label="TCP connections" aria-rowcount={rows.length + 1}>
+        <table className="connections" aria-label="TCP connections" aria-rowcount={total + 1}>
           <thead>
             <tr aria-rowindex={1}>
               {COLUMNS.map((column) => {
@@ -195,8 +202,8 @@ export function ConnectionTable() {
               </tr>
             )}
             {items.map((item) => {
-              const view = rows[item.index];
-              if (!view) return null;
+              const view = rows[item.index - offset];
+              if (!view) return <PlaceholderRow key={`placeholder-${item.index}`} index={item.index} />;
               const u = urgency(view, now);
               return (
                 <Row
@@ -218,9 +225,18 @@ export function ConnectionTable() {
             )}
           </tbody>
         </table>
-        {rows.length === 0 && <TableEmpty loading={table.loading} known={table.known} unauthorized={unauthorized} mode={table.mode} />}
+        {total === 0 && <TableEmpty loading={table.loading} known={table.known} unauthorized={unauthorized} mode={table.mode} />}
       </div>
     </div>
+  );
+}
+
+/** A row the server has not sent yet (scrolled to, or re-sorted): its place, and nothing to click. */
+function PlaceholderRow({ index }: { index: number }) {
+  return (
+    <tr className="row-placeholder" data-index={index} aria-rowindex={index + 2} aria-busy="true">
+      <td colSpan={COLUMNS.length}>…</td>
+    </tr>
   );
 }
 

@@ -85,7 +85,7 @@ export function Totals() {
   return (
     <p className="totals" aria-live="polite" data-testid="totals">
       <span>
-        Showing <strong>{fmt(table.rows.length)}</strong> of {fmt(table.known)}
+        Showing <strong>{fmt(table.total)}</strong> of {fmt(table.known)}
         {capture ? ' in the capture' : ''}
       </span>
       {!capture && totals && (

@@ -1,0 +1,104 @@
+/**
+ * The browser's side of a windowed table: which slice of the server's
+ * filtered, sorted rows it asks for, and the rows it holds. It holds exactly
+ * the rows the last window frame names — the server keeps the same account,
+ * so a frame carries only rows missing here or changed since.
+ */
+import { MAX_WINDOW_ROWS, type ConnectionFilter, type ConnectionView, type SortSpec, type WindowFrame, type WindowRequest } from '@keepalive-dashboard/shared';
+
+/** Rows asked for beyond each edge of what is on screen, so a short scroll finds them already here. */
+export const WINDOW_OVERSCAN_ROWS = 100;
+/** Visible rows may come this close to the edge of the slice held before a new one is asked for. */
+const EDGE_ROWS = 25;
+/** The first slice, before the table has said what it shows: a screenful and its overscan. */
+export const FIRST_WINDOW_ROWS = 200;
+
+export interface WindowQuery {
+  filter: ConnectionFilter;
+  search: string;
+  sort: SortSpec;
+}
+
+export interface WindowRange {
+  offset: number;
+  limit: number;
+}
+
+/** What the table shows: `total` rows, of which rows[0..] sit from `offset` on; the rest are placeholders. */
+export interface WindowRows {
+  rows: ConnectionView[];
+  offset: number;
+  total: number;
+}
+
+export function queryKey(query: WindowQuery): string {
+  return JSON.stringify([query.filter, query.search.trim(), query.sort.column, query.sort.direction]);
+}
+
+export class TableWindow {
+  private held = new Map<string, ConnectionView>();
+  /** The last frame that answers the newest request: what the table shows. */
+  private shown: WindowFrame | null = null;
+  private requestId = 0;
+  private range: WindowRange = { offset: 0, limit: FIRST_WINDOW_ROWS };
+
+  /** A new socket: the server holds no account of this client, so neither does it. */
+  reset(): void {
+    this.held = new Map();
+    this.shown = null;
+  }
+
+  /** The request for `query` over `range` (or the slice asked for last). */
+  request(query: WindowQuery, range: WindowRange = this.range): WindowRequest {
+    this.range = range;
+    this.requestId++;
+    const search = query.search.trim();
+    return { type: 'window', filter: query.filter, ...(search ? { search } : {}), sort: query.sort, offset: range.offset, limit: range.limit, requestId: this.requestId };
+  }
+
+  /**
+   * Takes a frame into what is held; true when it answers the newest request
+   * (a frame for an older one is still counted, but not shown: its order or
+   * slice is no longer what the table asks for).
+   */
+  apply(frame: WindowFrame): boolean {
+    const sent = new Map(frame.rows.map((v) => [v.id, v]));
+    const held = new Map<string, ConnectionView>();
+    for (const id of frame.ids) {
+      const view = sent.get(id) ?? this.held.get(id);
+      if (view) held.set(id, view);
+    }
+    this.held = held;
+    if (frame.requestId !== this.requestId) return false;
+    this.shown = frame;
+    return true;
+  }
+
+  get(id: string): ConnectionView | undefined {
+    return this.held.get(id);
+  }
+
+  /** The shown slice, cut at the first row not held (it cannot happen while both sides keep the same account; a hole would misplace every row after it). */
+  rows(): WindowRows | null {
+    const frame = this.shown;
+    if (!frame) return null;
+    const rows: ConnectionView[] = [];
+    for (const id of frame.ids) {
+      const view = this.held.get(id);
+      if (!view) break;
+      rows.push(view);
+    }
+    return { rows, offset: frame.offset, total: frame.total };
+  }
+
+  /** The slice to ask for so rows [start, end) are on hand, or null when the one asked for covers them. */
+  rangeFor(start: number, end: number): WindowRange | null {
+    const total = this.shown?.total ?? Number.POSITIVE_INFINITY;
+    const { offset, limit } = this.range;
+    const needFrom = Math.max(0, start - EDGE_ROWS);
+    const needTo = Math.min(total, end + EDGE_ROWS);
+    if (needFrom >= offset && needTo <= offset + limit) return null;
+    const from = Math.max(0, start - WINDOW_OVERSCAN_ROWS);
+    return { offset: from, limit: Math.min(MAX_WINDOW_ROWS, Math.max(1, end - from + WINDOW_OVERSCAN_ROWS)) };
+  }
+}
