@@ -3,7 +3,8 @@
  * pairs held by child processes (bench/holders): a full dump, a differ sweep
  * of a host where nothing changed, an exact lookup of 100 sockets, and
  * reading 1,000 foreign sockets' keepalive settings in one batch against
- * 1,000 single reads. Medians of --repeat samples, interleaved.
+ * 1,000 single reads. The dump's kernel time has a floor whatever the socket
+ * count (it walks every bucket of the established hash). Medians of --repeat samples, interleaved.
  *
  *   node --import tsx bench/native-sweep.ts                  (10,000 pairs, 5 repeats)
  *   node --import tsx bench/native-sweep.ts --pairs 2000 --repeat 9
@@ -36,10 +37,19 @@ if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError(`--repeat must
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function timed<T>(fn: () => Promise<T> | T): Promise<[number, T]> {
+interface Sample {
+  wallMs: number;
+  /** user + system CPU of the whole process (the libuv worker that dumps included). */
+  cpuMs: number;
+}
+
+async function timed<T>(into: Sample[], fn: () => Promise<T> | T): Promise<T> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const result = await fn();
-  return [performance.now() - start, result];
+  const used = process.cpuUsage(cpu);
+  into.push({ wallMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 });
+  return result;
 }
 
 /** The first `limit` TCP sockets (inodes in `tcp`) process `pid` holds, from /proc/<pid>/fd; its stdio are unix sockets. */
@@ -74,31 +84,31 @@ try {
 
   const differ = createTcpSocketDiffer();
   const first = await differ.sweep(TOLERANCE_MS);
-  const samples = { dump: [] as number[], sweep: [] as number[], changed: [] as number[], lookup: [] as number[], batch: [] as number[], single: [] as number[] };
+  const samples = { dump: [] as Sample[], decode: [] as Sample[], sweep: [] as Sample[], lookup: [] as Sample[], batch: [] as Sample[], single: [] as Sample[] };
+  const changedRows: number[] = [];
   for (let r = 0; r < repeat; r++) {
-    samples.dump.push((await timed(() => dumpTcpSocketsAsync()))[0]);
-    const [sweepMs, changes] = await timed(() => differ.sweep(TOLERANCE_MS));
-    samples.sweep.push(sweepMs);
-    samples.changed.push(changes.changed.length);
-    const [lookupMs, found] = await timed(() => lookupTcpSocketsAsync(keys));
-    if (found.found.length !== keys.length) throw new Error(`lookup found ${found.found.length} of ${keys.length}`);
-    samples.lookup.push(lookupMs);
-    const [batchMs, results] = await timed(() => readForeignKeepaliveBatch(holder.pid, items));
+    await timed(samples.dump, () => dumpTcpSocketsAsync());
+    await timed(samples.decode, async () => (await dumpTcpSocketsAsync()).toArray());
+    changedRows.push((await timed(samples.sweep, () => differ.sweep(TOLERANCE_MS))).changed.length);
+    const { found } = await timed(samples.lookup, () => lookupTcpSocketsAsync(keys));
+    if (found.length !== keys.length) throw new Error(`lookup found ${found.length} of ${keys.length}`);
+    const results = await timed(samples.batch, () => readForeignKeepaliveBatch(holder.pid, items));
     if (results.some((x) => 'error' in x)) throw new Error('a batch item failed');
-    samples.batch.push(batchMs);
-    samples.single.push((await timed(() => items.forEach(({ fd, inode }) => getForeignKeepalive(holder.pid, fd, { inode }))))[0]);
+    await timed(samples.single, () => items.forEach(({ fd, inode }) => getForeignKeepalive(holder.pid, fd, { inode })));
   }
   differ.close();
 
   console.log(`${first.total} sockets on the host (${fleet.pairs} idle pairs in ${holders.length} holders), medians of ${repeat}\n`);
-  console.log('| operation | ms |');
-  console.log('|---|---:|');
-  const row = (name: string, ms: number): void => console.log(`| ${name} | ${ms.toFixed(1)} |`);
-  row(`dumpTcpSocketsAsync (${first.total} rows)`, median(samples.dump));
-  row(`differ sweep, unchanged host (${median(samples.changed)} rows changed; first sweep ${first.changed.length})`, median(samples.sweep));
-  row(`lookupTcpSocketsAsync, ${keys.length} keys`, median(samples.lookup));
-  row(`readForeignKeepaliveBatch, ${items.length} sockets`, median(samples.batch));
-  row(`getForeignKeepalive × ${items.length}`, median(samples.single));
+  console.log('| operation | wall ms | CPU ms |');
+  console.log('|---|---:|---:|');
+  const row = (name: string, xs: Sample[]): void =>
+    console.log(`| ${name} | ${median(xs.map((x) => x.wallMs)).toFixed(1)} | ${median(xs.map((x) => x.cpuMs)).toFixed(1)} |`);
+  row(`dumpTcpSocketsAsync (${first.total} rows)`, samples.dump);
+  row('dumpTcpSocketsAsync + decode every row (a tick before the differ)', samples.decode);
+  row(`differ sweep, unchanged host (${median(changedRows)} rows changed; first sweep ${first.changed.length})`, samples.sweep);
+  row(`lookupTcpSocketsAsync, ${keys.length} keys`, samples.lookup);
+  row(`readForeignKeepaliveBatch, ${items.length} sockets`, samples.batch);
+  row(`getForeignKeepalive × ${items.length}`, samples.single);
 } finally {
   await fleet.stop();
 }
