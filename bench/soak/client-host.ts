@@ -17,6 +17,7 @@ import WebSocket from 'ws';
 import type { ServerFrame } from '@keepalive-dashboard/shared';
 
 import type { ClientStats, HostCommand, HostMessage } from './messages.js';
+import { tableDigest } from './digest.js';
 import { StreamModel } from './model.js';
 
 if (!process.send) {
@@ -89,7 +90,7 @@ class Client {
     if (this.errors.length < MAX_ERRORS) this.errors.push(message);
   }
 
-  stats(): ClientStats {
+  stats(withDigest: boolean): ClientStats {
     return {
       ...this.model.stats(),
       index: this.index,
@@ -99,6 +100,7 @@ class Client {
       firstSnapshotAt: this.firstSnapshotAt,
       closed: this.closed,
       errors: [...this.errors],
+      digest: withDigest ? tableDigest(this.model.views.values()) : null,
     };
   }
 }
@@ -133,7 +135,7 @@ process.on('message', (command: HostCommand) => {
       return;
     case 'report': {
       const memory = process.memoryUsage();
-      say({ kind: 'report', id: command.id, pid: process.pid, cpu: process.cpuUsage(), rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, clients: clients.map((c) => c.stats()) });
+      say({ kind: 'report', id: command.id, pid: process.pid, cpu: process.cpuUsage(), rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, clients: clients.map((c) => c.stats(command.digests === true)) });
       return;
     }
     case 'close': {

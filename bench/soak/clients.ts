@@ -62,10 +62,10 @@ class Host {
     await this.await(opened, 'its clients to open', REPORT_TIMEOUT_MS);
   }
 
-  report(): Promise<HostReport> {
+  report(digests: boolean): Promise<HostReport> {
     const id = this.nextId++;
     const reply = new Promise<HostReport>((resolve) => this.pending.set(id, resolve));
-    this.send({ kind: 'report', id });
+    this.send({ kind: 'report', id, digests });
     return this.await(reply, 'report', REPORT_TIMEOUT_MS).finally(() => this.pending.delete(id));
   }
 
@@ -133,10 +133,11 @@ export class ClientFleet {
   /**
    * Every client's counters. `serverSeq()` is read as each host's answer
    * arrives: the answer was written before that, so a client compared with it
-   * can only look further behind than it was, never less.
+   * can only look further behind than it was, never less. With `digests`,
+   * each client also digests its model (./digest.ts).
    */
-  async report(serverSeq: () => number): Promise<ClientsReport> {
-    const reports = await Promise.all(this.hosts.map((h) => h.report().then((r) => ({ r, seq: serverSeq() }))));
+  async report(serverSeq: () => number, digests = false): Promise<ClientsReport> {
+    const reports = await Promise.all(this.hosts.map((h) => h.report(digests).then((r) => ({ r, seq: serverSeq() }))));
     return {
       at: Date.now(),
       hosts: reports.map(({ r }) => ({ pid: r.pid, cpu: r.cpu, rssBytes: r.rssBytes, heapUsedBytes: r.heapUsedBytes })),

@@ -15,6 +15,8 @@ export interface ClientStats extends ModelCounters {
   /** Set once the socket closed, with the server's code and reason. */
   closed: { code: number; reason: string } | null;
   errors: string[];
+  /** ./digest.ts of the model, when the report asked for it (hashing every view is not free); null otherwise. */
+  digest: string | null;
 }
 
 export interface HostReport {
@@ -33,5 +35,5 @@ export type HostMessage = { kind: 'opened' } | HostReport;
 
 export type HostCommand =
   | { kind: 'open'; url: string; token: string; indexes: number[] }
-  | { kind: 'report'; id: number }
+  | { kind: 'report'; id: number; digests?: boolean }
   | { kind: 'close' };

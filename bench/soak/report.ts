@@ -1,5 +1,6 @@
 /** The soak's figures as lines of text: what was measured, with how, beside each number. */
 import { STREAM_SOCKET } from './model.js';
+import { median, percentile } from '../server/stats.js';
 import { mb, type ClientRow, type CpuRate, type SoakResult, type SoakStart } from './run.js';
 
 const fixed = (n: number | null, digits = 0): string => (n === null ? 'n/a' : n.toFixed(digits));
@@ -30,6 +31,17 @@ function catchUp(list: readonly ClientRow[], since?: readonly ClientRow[]): stri
     `  catch-up${since ? ' in the window' : ''}: ${folded.filter((n) => n > 0).length} client(s) got ${sum(folded)} folded deltas spanning ${sum(spanned)} collections; ` +
     `${resyncs.filter((n) => n > 0).length} client(s) were sent the whole state again ${sum(resyncs)} times`
   );
+}
+
+/** How long clients took, ms per client index: spread and the slowest few, in seconds. */
+function timings(label: string, msByClient: readonly number[]): string {
+  // flatMap skips the holes of clients never timed.
+  const list = msByClient.flatMap((ms, index) => [{ ms, index }]);
+  if (list.length === 0) return `  ${label}: none`;
+  const ms = list.map((x) => x.ms);
+  const s = (x: number | null): string => (x === null ? 'n/a' : `${(x / 1000).toFixed(1)} s`);
+  const slowest = [...list].sort((a, b) => b.ms - a.ms).slice(0, 5);
+  return `  ${label}: min ${s(Math.min(...ms))}, median ${s(median(ms))}, p95 ${s(percentile(ms, 95))}, max ${s(Math.max(...ms))}; slowest ${slowest.map((x) => `#${x.index} ${s(x.ms)}`).join(', ')}`;
 }
 
 /** What the `changed` views of the window's deltas changed, from client 0's tally. */
@@ -75,6 +87,7 @@ export function startLines(s: SoakStart): string[] {
     `  server seq ${st.serverSeq}, ${st.connections} connections in the last collection`,
     `  received so far: ${mb(snapshotBytes.reduce((a, b) => a + b, 0))} payload in all (${mb(Math.min(...snapshotBytes))}–${mb(Math.max(...snapshotBytes))} per client); ` +
       `lag now max ${Math.max(...st.clients.map((c) => c.lag))}`,
+    timings('first caught up, after connecting', s.setup.caughtUpMs),
     catchUp(st.clients),
     '  per client: frames received (snapshots/deltas/events), lag = server seq − model seq (collections), payload bytes received:',
     ...clientTable(st.clients),
@@ -103,6 +116,9 @@ export function endLines(r: SoakResult): string[] {
     catchUp(en.clients, st.clients),
     changedFieldsLine(en.clients, st.clients),
     ...problems(en.clients),
+    `  drain: collector stopped at seq ${r.drain.serverSeq}; every client there with nothing queued after ${(r.drain.ms / 1000).toFixed(1)} s; ` +
+      `${r.drain.differing.length ? `${r.drain.differing.length} model(s) differ from the server's table (${r.drain.serverDigest}): ${r.drain.differing.slice(0, 5).map((d) => `#${d.index} ${d.digest}`).join(', ')}` : `every model equals the server's table (${r.drain.serverDigest})`}`,
+    timings('at the last seq, after the collector stopped', r.drain.drainedMs),
     '  per client: frames received (snapshots/deltas/events), lag = server seq − model seq (collections), payload bytes received:',
     ...clientTable(en.clients),
     ...(r.serverLog.length ? [`  server log (${r.serverLog.length} lines): ${r.serverLog.slice(0, 5).join(' | ')}`] : []),

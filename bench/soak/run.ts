@@ -8,15 +8,20 @@
  * up (at most one collection behind, nothing left to parse), and the server
  * has collected `settleTicks` more times: the cost of the first snapshots is
  * reported as warm-up, and the window from start to end is the steady state
- * the figures describe. Everything it started is ended, by pid,
- * whatever happens.
+ * the figures describe. After the window the collector stops, every client
+ * drains to the server's last seq, and each model is compared with the
+ * server's table (./digest.ts): nothing lost. Waits are judged by progress,
+ * not deadlines (./until-clients.ts). Everything it started is ended, by
+ * pid, whatever happens.
  */
 import { HolderFleet } from '../holders/fleet.js';
 import { startServer, type RunningServer } from '../server/start-server.js';
 import { median, percentile } from '../server/stats.js';
 import { TickRecorder } from '../server/ticks.js';
 import { ClientFleet, type ClientsReport } from './clients.js';
+import { tableDigest } from './digest.js';
 import { cpuMark, cpuMsPerSec, memoryNow, ResourceSampler, type MemorySample } from './resources.js';
+import { describeClient, sleep, untilClients, type ReportedClient } from './until-clients.js';
 
 export interface SoakOptions {
   pairs: number;
@@ -29,8 +34,12 @@ export interface SoakOptions {
   intervalMs: number;
   /** Collections to wait, after every client has its snapshot, before "start". */
   settleTicks: number;
-  /** How long the clients may take to receive their first snapshot and catch up with the server. */
-  readyTimeoutMs: number;
+  /**
+   * How long a client that is behind may go without reading a byte or
+   * applying a frame before the run fails. Not a deadline for catching up:
+   * a client that keeps receiving and parsing is given the time it needs.
+   */
+  stuckMs: number;
   /** A progress line every this many seconds of the window; 0 for none. */
   progressEverySec: number;
   log: (line: string) => void;
@@ -86,7 +95,17 @@ export interface CpuRate {
 export interface SoakResult {
   options: Omit<SoakOptions, 'log' | 'signal' | 'onStart'>;
   aborted: boolean;
-  setup: { pairs: number; holderPids: number[]; fleetMs: number; serverStartMs: number; firstCollectionMs: number; connections: number; clientsReadyMs: number };
+  setup: {
+    pairs: number;
+    holderPids: number[];
+    fleetMs: number;
+    serverStartMs: number;
+    firstCollectionMs: number;
+    connections: number;
+    clientsReadyMs: number;
+    /** Per client index: ms from connecting to the first time it was caught up (it may fall behind again before all are). */
+    caughtUpMs: number[];
+  };
   /** The server with its first collection done and no client yet. */
   beforeClients: MemorySample;
   /** From the server's start to "start": first collections, the first snapshots to every client, settling. */
@@ -105,24 +124,26 @@ export interface SoakResult {
     /** The client hosts' own CPU in the window (parsing and applying), ms per wall second, all hosts together. */
     clientHostsCpuMsPerSec: number;
   };
+  /** After the window, with the collector stopped: every client at the server's last seq, its model against the server's table. */
+  drain: Drain;
   peakRssBytes: number;
   serverLog: string[];
 }
 
-export type SoakStart = Omit<SoakResult, 'end' | 'window' | 'peakRssBytes' | 'serverLog'>;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+export interface Drain {
+  /** The seq the table stood still at. */
+  serverSeq: number;
+  /** ./digest.ts of the server's table at that seq. */
+  serverDigest: string;
+  /** From stopping the collector until every client was at serverSeq with nothing queued. */
+  ms: number;
+  /** Per client index: ms from stopping the collector until it was at serverSeq. */
+  drainedMs: number[];
+  /** Clients whose model is not the server's table, each with its own digest. */
+  differing: { index: number; seq: number; digest: string | null }[];
 }
+
+export type SoakStart = Omit<SoakResult, 'end' | 'window' | 'drain' | 'peakRssBytes' | 'serverLog'>;
 
 function rows(report: ClientsReport): ClientRow[] {
   return report.clients.map((c) => ({
@@ -202,44 +223,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       `${options.clients} stream clients in ${clients.size} processes (pids ${clients.pids.join(', ')}), ` +
         `connecting ${options.connect === 'all' ? 'all at once' : `in waves of ${waveSize}, each once the one before has caught up`}…`,
     );
-    let lastWaitLog = performance.now();
+    // Caught up: the model is at most one collection behind and nothing waits to be parsed.
+    const caughtUp = (c: ReportedClient): boolean => c.snapshots > 0 && c.serverSeq - c.seq <= 1 && c.queuedFrames === 0;
+    const caughtUpMs: number[] = [];
     for (let first = 0; first < options.clients; first += waveSize) {
       const wave = Array.from({ length: Math.min(waveSize, options.clients - first) }, (_, i) => first + i);
+      const waveStarted = performance.now() - clientsStarted;
       await clients.open(running.url, running.token, wave);
-      for (;;) {
-        const report = await clients.report(serverSeq);
-        const closed = report.clients.filter((c) => c.closed !== null);
-        if (closed.length > 0) {
-          const c = closed[0] as (typeof closed)[number];
-          throw new Error(`${closed.length} client(s) closed during warm-up, e.g. #${c.index}: ${c.closed?.code} ${c.closed?.reason} ${c.errors.join('; ')}`);
-        }
-        // Caught up: the model is at most one collection behind and nothing waits to be parsed.
-        const caughtUp = (c: (typeof report.clients)[number]): boolean => c.snapshots > 0 && c.serverSeq - c.seq <= 1 && c.queuedFrames === 0;
-        if (report.clients.every(caughtUp)) break;
-        if (performance.now() - lastWaitLog > 10_000) {
-          lastWaitLog = performance.now();
-          const bytes = report.clients.reduce((sum, c) => sum + c.payloadBytes, 0);
-          const snapshots = report.clients.reduce((sum, c) => sum + c.snapshots, 0);
-          log(
-            `  ${((lastWaitLog - clientsStarted) / 1000).toFixed(0)} s: ${report.clients.length}/${options.clients} clients connected, ` +
-              `${report.clients.filter((c) => c.snapshots > 0).length} with a snapshot, ${report.clients.filter(caughtUp).length} caught up; ` +
-              `${snapshots} snapshots and ${mb(bytes)} received in all; server seq ${serverSeq()}`,
-          );
-        }
-        if (performance.now() - clientsStarted > options.readyTimeoutMs) {
-          const late = report.clients.filter((c) => !caughtUp(c));
-          throw new Error(
-            `${late.length} of ${report.clients.length} connected clients (of ${options.clients}) not caught up ${options.readyTimeoutMs} ms after the first connected ` +
-              `(${late.filter((c) => c.snapshots === 0).length} without a snapshot; server seq ${serverSeq()}, theirs ${late.map((c) => c.seq).join(', ')}; ` +
-              `${report.clients.reduce((sum, c) => sum + c.snapshots, 0)} snapshots received in all)`,
-          );
-        }
-        checkAbort('while the clients connected');
-        await sleep(250, signal);
-      }
+      const waited = await untilClients(clients, { what: 'caught up', done: caughtUp, stuckMs: options.stuckMs, serverSeq, log, signal });
+      for (const i of wave) caughtUpMs[i] = waveStarted + (waited.firstDoneMs[i] ?? waited.ms);
     }
     const clientsReadyMs = performance.now() - clientsStarted;
     log(`  every client has its snapshot and is caught up after ${(clientsReadyMs / 1000).toFixed(1)} s; settling for ${options.settleTicks} collections`);
+    checkAbort('while the clients connected');
     await recorder.after(options.settleTicks, 120_000);
     checkAbort('while settling');
 
@@ -260,9 +256,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let nextProgress = options.progressEverySec;
     const windowStarted = performance.now();
     const result: SoakStart = {
-      options: { pairs: options.pairs, clients: options.clients, clientsPerHost: options.clientsPerHost, connect: options.connect, seconds: options.seconds, intervalMs: options.intervalMs, settleTicks: options.settleTicks, readyTimeoutMs: options.readyTimeoutMs, progressEverySec: options.progressEverySec },
+      options: { pairs: options.pairs, clients: options.clients, clientsPerHost: options.clientsPerHost, connect: options.connect, seconds: options.seconds, intervalMs: options.intervalMs, settleTicks: options.settleTicks, stuckMs: options.stuckMs, progressEverySec: options.progressEverySec },
       aborted: false,
-      setup: { pairs: fleet.pairs, holderPids: holders.map((h) => h.pid), fleetMs, serverStartMs: running.startMs, firstCollectionMs, connections, clientsReadyMs },
+      setup: { pairs: fleet.pairs, holderPids: holders.map((h) => h.pid), fleetMs, serverStartMs: running.startMs, firstCollectionMs, connections, clientsReadyMs, caughtUpMs },
       beforeClients,
       warmupCpu,
       start,
@@ -310,6 +306,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const windowTicks = recorder.ticks.slice(startTicks);
     const perSecond = sampler.since(start.at).map((s) => s.cpuMsPerSec);
     const sum = (list: ClientRow[], key: 'payloadBytes' | 'wireBytes'): number => list.reduce((s, c) => s + c[key], 0);
+    const drain = await drainClients(running, clients, serverSeq, options);
     return {
       ...result,
       end,
@@ -329,6 +326,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         wireBytes: sum(end.clients, 'wireBytes') - sum(start.clients, 'wireBytes'),
         clientHostsCpuMsPerSec: (hostCpuMs(endReport) - hostCpuMs(startReport)) / windowCpu.wallSec,
       },
+      drain,
       peakRssBytes: sampler.peakRssBytes,
       serverLog: [...running.log],
     };
@@ -344,6 +342,33 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       await step().catch((error: Error) => log(`cleanup of the ${what} failed: ${error.message}`));
     }
     process.off('exit', onExit);
+  }
+}
+
+/**
+ * Stops the collector, so the table stands still, then waits for every
+ * client to be at its seq with nothing left to parse — by progress, as the
+ * warm-up — and compares each model with the table. A client that was behind
+ * when the last delta went out is caught up by the server once it drains,
+ * not by a next collection (there is none).
+ */
+async function drainClients(running: RunningServer, clients: ClientFleet, serverSeq: () => number, options: SoakOptions): Promise<Drain> {
+  const store = running.fastify.ka.store;
+  store.stop();
+  const started = performance.now();
+  // A collection already running when the collector stopped still publishes: a report is only final if the seq did not move while it was taken.
+  for (;;) {
+    const atSeq = (c: ReportedClient): boolean => c.seq === serverSeq() && c.queuedFrames === 0;
+    const waited = await untilClients(clients, { what: "at the server's last seq", done: atSeq, stuckMs: options.stuckMs, serverSeq, log: options.log, signal: options.signal });
+    const seq = serverSeq();
+    const serverDigest = tableDigest(store.currentViews());
+    const digestsAsked = performance.now();
+    const report = await clients.report(serverSeq, true);
+    options.log(`  drain: every client at seq ${seq} after ${(waited.ms / 1000).toFixed(1)} s; digests in ${((performance.now() - digestsAsked) / 1000).toFixed(1)} s, server at seq ${serverSeq()} by then`);
+    if (serverSeq() !== seq || !report.clients.every(atSeq)) continue;
+    const differing = report.clients.filter((c) => c.digest !== serverDigest).map((c) => ({ index: c.index, seq: c.seq, digest: c.digest }));
+    for (const c of report.clients.filter((x) => x.digest !== serverDigest).slice(0, 3)) options.log(`  model of ${describeClient(c)}: ${c.digest}, the server's table: ${serverDigest}`);
+    return { serverSeq: seq, serverDigest, ms: performance.now() - started, drainedMs: waited.firstDoneMs, differing };
   }
 }
 

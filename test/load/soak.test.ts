@@ -13,6 +13,12 @@
  * window's 60 s included. The snapshot is still ~9 MB, over the server's 4 MiB high-water
  * mark, so the clients still fall behind at connect and are caught up by
  * folded deltas.
+ *
+ * Nothing here measures the machine: the waits for the clients end when they
+ * have caught up (or fail when one makes no progress at all), and what is
+ * asserted holds however busy the cores are — flat RSS, clean models, and
+ * after the collector stops, every client at the server's last seq with a
+ * model equal to the server's table.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,7 +28,12 @@ import { runSoak } from '../../bench/soak/run.js';
 
 const MB = 1024 * 1024;
 
-test('50 clients on 5k idle pairs for 60 s: server RSS stays flat, no client behind, models consistent', { timeout: 240_000 }, async (t) => {
+// Progress, not a deadline, decides the waits (bench/soak/until-clients.ts):
+// a client that is behind fails the test only if it reads and applies nothing
+// for this long. On two loaded cores one 9 MB parse takes a second or two.
+const STUCK_MS = 60_000;
+
+test('50 clients on 5k idle pairs for 60 s: server RSS stays flat, every client drains to the server\'s table', { timeout: 600_000 }, async (t) => {
   const result = await runSoak({
     pairs: 5_000,
     clients: 50,
@@ -31,26 +42,28 @@ test('50 clients on 5k idle pairs for 60 s: server RSS stays flat, no client beh
     seconds: 60,
     intervalMs: 1000,
     settleTicks: 3,
-    readyTimeoutMs: 90_000,
+    stuckMs: STUCK_MS,
     progressEverySec: 0,
     log: (line) => t.diagnostic(line),
     onStart: (start) => {
       for (const line of startLines(start)) t.diagnostic(line);
     },
+    signal: t.signal,
   });
   for (const line of endLines(result)) t.diagnostic(line);
 
   const startRss = result.start.memory.rssBytes;
   const endRss = result.end.memory.rssBytes;
   assert.ok(endRss <= startRss * 1.5 + 50 * MB, `server RSS ${(startRss / MB).toFixed(1)} MB at start, ${(endRss / MB).toFixed(1)} MB at end: over start × 1.5 + 50 MB`);
-  const behind = result.end.clients.filter((c) => c.lag > 1);
-  assert.deepEqual(behind.map((c) => `#${c.index} at ${c.seq}, server at ${c.serverSeq}`), [], 'clients more than one frame behind at the end');
-  assert.ok(result.window.ticks.count >= 30, `only ${result.window.ticks.count} collections in 60 s`);
+  // Nothing lost: once the table stood still and every client drained, each model is the server's table.
+  assert.deepEqual(result.drain.differing, [], `models that differ from the server's table (${result.drain.serverDigest}) at seq ${result.drain.serverSeq}`);
+  const startDeltas = new Map(result.start.clients.map((c) => [c.index, c.deltas]));
   for (const c of result.end.clients) {
     assert.equal(c.closed, null, `client #${c.index} closed: ${JSON.stringify(c.closed)}`);
     assert.equal(c.inconsistencies, 0, `client #${c.index}: ${c.problems.join('; ')}`);
     assert.equal(c.sizeMismatches, 0, `client #${c.index}: ${c.problems.join('; ')}`);
-    assert.ok(c.deltas > 0, `client #${c.index} received no delta`);
+    // The stream flowed in the window (the server's own stream sockets change every collection).
+    assert.ok(c.deltas > (startDeltas.get(c.index) ?? 0), `client #${c.index} received no delta in the window`);
   }
   t.diagnostic(`server CPU: ${result.window.cpu.totalMsPerSec.toFixed(0)} ms per second over the ${result.window.cpu.wallSec.toFixed(1)} s window`);
 });
