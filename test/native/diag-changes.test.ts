@@ -38,7 +38,7 @@ test('a first sweep reports our sockets, an immediate second one none of them, r
 
 test('data on one connection reports exactly its two ends', async (t) => {
   const one = await openPair(t);
-  await connectAnother(t, one.port);
+  await connectAnother(t, one.server, one.port);
   const d = differ(t);
   await d.sweep(TOLERANCE_MS);
   assert.deepEqual(await changedOn(d, one.port), []);
@@ -48,11 +48,12 @@ test('data on one connection reports exactly its two ends', async (t) => {
   assert.deepEqual(await changedOn(d, one.port), ends);
 });
 
-/** A second client on the same listener, so "exactly" has something to exclude. */
-async function connectAnother(t: TestContext, port: number): Promise<void> {
+/** A second client on the same listener, so "exactly" has something to exclude; accepted, so the backlog is still. */
+async function connectAnother(t: TestContext, server: net.Server, port: number): Promise<void> {
+  const accepted = once(server, 'connection');
   const client = net.connect(port, '127.0.0.1').on('error', () => {});
   t.after(() => client.destroy());
-  await once(client, 'connect');
+  await Promise.all([once(client, 'connect'), accepted]);
 }
 
 test('a reset connection: both cookies come back in removed, once', async (t) => {
