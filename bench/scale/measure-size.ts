@@ -208,8 +208,10 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
       }
     });
 
-    const memory = readMemory(server.pid);
-    result.memory = { peakRssMb: round(memory.peakRssMb, 0) as number, maxSampledRssMb: round(Math.max(maxSampledRssMb, memory.rssMb), 0) as number };
+    await phase('memory', async () => {
+      const memory = readMemory(server.pid);
+      result.memory = { peakRssMb: round(memory.peakRssMb, 0) as number, maxSampledRssMb: round(Math.max(maxSampledRssMb, memory.rssMb), 0) as number };
+    });
   } finally {
     clearInterval(memoryTimer);
     await server.stop();

@@ -6,7 +6,7 @@
  * TCP_KEEPIDLE. A different socket each time, so no PATCH finds the previous
  * one's fast path warm.
  */
-import type { ConnectionView } from '@keepalive-dashboard/shared';
+import { keepaliveOn, type ConnectionView } from '@keepalive-dashboard/shared';
 
 import type { Api } from '../server/api.js';
 import { percentile, round, sleep } from '../server/stats.js';
@@ -30,15 +30,14 @@ export interface RetuneResult {
 const IDLE_VALUES = [7200, 7201] as const;
 const VISIBLE_TIMEOUT_MS = 15_000;
 
-const keepaliveOn = (v: ConnectionView): boolean => v.keepalive?.enabled === true || v.timer.kind === 'keepalive';
-
 /** ESTABLISHED keepalive-on sockets held by the holders (foreign to the server), spread over the holders. */
 export async function pickForeignTargets(api: Api, holders: readonly { pid: number }[], count: number): Promise<ConnectionView[]> {
   const perHolder = Math.ceil(count / holders.length);
   const chosen: ConnectionView[] = [];
   for (const holder of holders) {
-    const views = await api.connections({ state: 'ESTABLISHED', pid: holder.pid, limit: 2000 });
-    chosen.push(...views.filter(keepaliveOn).slice(0, perHolder));
+    // The server's own filter, so a holder's first page is not all keepalive-off rows; checked again here.
+    const views = await api.connections({ state: 'ESTABLISHED', pid: holder.pid, keepalive: 'on', limit: perHolder });
+    chosen.push(...views.filter(keepaliveOn));
   }
   return chosen.slice(0, count);
 }
