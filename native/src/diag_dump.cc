@@ -84,12 +84,16 @@ Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* 
   request.body.sdiag_protocol = IPPROTO_TCP;
   request.body.idiag_ext = 1u << (INET_DIAG_INFO - 1);
   request.body.idiag_states = kAllConnectionStates;
+  // The kernel fills the first datagram inside sendto and each next one at the
+  // end of the recvmsg that takes the one before: stamp each as it was filled.
+  int64_t filledUs = MonotonicUs();
   if (Failure f = sock->Send(&request, sizeof request)) return f;
 
   for (;;) {
     size_t length = 0;
-    int64_t stampUs = MonotonicUs();
     if (Failure f = sock->Receive(buffer, kNetlinkReceiveBuffer, &length)) return f;
+    const int64_t stampUs = filledUs;
+    filledUs = MonotonicUs();
     int left = static_cast<int>(length);
     for (auto* header = reinterpret_cast<struct nlmsghdr*>(buffer); NLMSG_OK(header, left);
          header = NLMSG_NEXT(header, left)) {

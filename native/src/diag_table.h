@@ -111,9 +111,8 @@ bool DecodeRow(const struct nlmsghdr* header, uint32_t* row, RowAddresses* addre
 void AppendRow(const uint32_t* row, const RowAddresses& addresses, StringTable* strings, DiagTable* out);
 
 // Called with every socket message of a dump and the CLOCK_MONOTONIC time
-// (µs) just before the datagram carrying it was asked for: the kernel fills a
-// dump datagram inside the recvmsg that asks for it, so this stamps each row
-// within one datagram's fill, not the whole dump's duration.
+// (µs) the datagram carrying it was filled, to within one syscall: a row's
+// relative times (expires, last data) are "from then", not from the dump's start.
 using RowVisitor = std::function<void(const struct nlmsghdr* header, int64_t stampUs)>;
 
 // One dump of every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO.

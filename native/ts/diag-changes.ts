@@ -3,10 +3,10 @@
  * cookie, so a sweep of 100k idle sockets decodes only what changed.
  *
  * Time columns are compared as the moments they denote, each row stamped with
- * CLOCK_MONOTONIC as its datagram was read (the kernel fills a dump datagram
- * inside the recvmsg that asks for it), not with the dump's start: a socket
- * read 250 ms into one dump and 10 ms into the next still matches within a
- * few ms. The kernel counts these columns in jiffies (4 ms at HZ=250), so a
+ * CLOCK_MONOTONIC as its datagram was filled (the kernel fills the next dump
+ * datagram at the end of the recvmsg that takes one), not with the dump's
+ * start: a socket read 250 ms into one dump and 10 ms into the next still
+ * matches within a few ms. The kernel counts these columns in jiffies (4 ms at HZ=250), so a
  * tolerance below that reports idle sockets whose timers merely run.
  */
 import { TcpSocketTable } from './diag.js';
