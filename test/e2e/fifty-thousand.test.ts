@@ -1,6 +1,7 @@
 /**
- * 50 000 connections in the browser: the table stays virtualized (a window of
- * rows in the DOM, not 50 000), sorts, and reaches its last row from the
+ * 50 000 connections in the browser: the table is a server-side window (the
+ * page holds and the DOM shows a slice, not 50 000 rows), scrolls to its last
+ * row, sorts and filters through the server, and reaches its end from the
  * keyboard. The server is real; its source is a fake one listing 50 000
  * sockets, since a test host should not be made to hold that many.
  */
@@ -11,29 +12,37 @@ import { fakeSourceFactories } from '../helpers/fake-source.js';
 import { ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
 
 const COUNT = 50_000;
+/** The issue's bound at 100k sockets, held at 50k: what a new browser receives in its first 5 s. */
+const FIRST_5S_MAX_BYTES = 10 * 1024 * 1024;
 
-test('50 000 rows: virtualized, sortable, keyboard-reachable end to end', { timeout: 240_000 }, async (t) => {
+test('50 000 rows: windowed, scrolls to the end, sorts and filters on the server, keyboard-reachable', { timeout: 240_000 }, async (t) => {
   requireChromium();
   ensureWebBuild();
-  const factories = fakeSourceFactories(COUNT);
-  // A long interval: the server counts a client still reading a 26 MB snapshot
-  // as behind and sends it another one (reported); at 5 s the browser keeps up.
-  const server = await startServer(t, { source: 'netlink', sourceFactories: factories, intervalMs: 5000, processIntervalMs: 600_000 });
-  const { page, problems } = await openBrowser(t);
+  const server = await startServer(t, { source: 'netlink', sourceFactories: fakeSourceFactories(COUNT), intervalMs: 1000, processIntervalMs: 600_000 });
+  const { context, page, problems } = await openBrowser(t);
+  // Every byte the page receives: HTTP bodies (as sent on the wire) and WebSocket payloads.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  let received = 0;
+  cdp.on('Network.dataReceived', (e) => (received += e.encodedDataLength));
+  cdp.on('Network.webSocketFrameReceived', (e) => (received += e.response.payloadData.length));
   const started = Date.now();
   await page.goto(server.loginUrl());
+  const rows = page.locator('table.connections tbody tr.row');
   await page.getByTestId('totals').filter({ hasText: 'Showing 50,000 of 50,000' }).waitFor({ timeout: 60_000 });
-  t.diagnostic(`first snapshot of ${COUNT} rows on screen after ${Date.now() - started} ms`);
-
-  const domRows = await page.locator('table.connections tbody tr.row').count();
+  await rows.first().waitFor();
+  t.diagnostic(`first ${COUNT}-row table on screen after ${Date.now() - started} ms`);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 5000 - Date.now())));
+  t.diagnostic(`received in the first 5 s: ${(received / 1e6).toFixed(2)} MB`);
+  assert.ok(received <= FIRST_5S_MAX_BYTES, `a new browser received ${received} bytes in its first 5 s (bound ${FIRST_5S_MAX_BYTES})`);
+  const domRows = await rows.count();
   assert.ok(domRows > 10 && domRows < 120, `only a window of rows is in the DOM (${domRows})`);
   assert.equal(await page.locator('table.connections').getAttribute('aria-rowcount'), String(COUNT + 1));
 
-  // Sort by the next probe: the soonest first, rows without one last.
+  // Sort by the next probe: the soonest first (placeholders until the server's new order comes).
   await page.getByRole('button', { name: /^Next probe/ }).click();
-  await until('sorted by next probe', async () => (await page.locator('th[aria-sort="ascending"]').textContent())?.startsWith('Next probe') ?? false);
-  const firstNext = await page.locator('table.connections tbody tr.row td.c-next').first().textContent();
-  assert.match(firstNext ?? '', /^\d+\.\d s$/, `the soonest probe first (${firstNext})`);
+  const firstNext = page.locator('table.connections tbody tr.row td.c-next').first();
+  await until('the soonest probe first', async () => /^\d+\.\d s$/.test((await firstNext.textContent({ timeout: 1000 }).catch(() => '')) ?? ''));
 
   // Scrolling through it: count animation frames while scrolling, report, assert nothing about speed.
   // A string, not a function: the test's TypeScript transform would add helpers the page lacks.
@@ -54,17 +63,27 @@ test('50 000 rows: virtualized, sortable, keyboard-reachable end to end', { time
   })()`);
   t.diagnostic(`scrolling 50 000 rows: ${fps.toFixed(0)} frames/s (headless, software rendering)`);
 
+  // Scrolled to the bottom, the last rows arrive: real rows, not placeholders, and rows without a next probe sort last.
+  await page.evaluate(`(() => { const s = document.querySelector('[data-testid="table-scroll"]'); s.scrollTop = s.scrollHeight; })()`);
+  const lastRow = page.locator(`table.connections tbody tr.row[aria-rowindex="${COUNT + 1}"]`);
+  await lastRow.waitFor({ timeout: 20_000 });
+  assert.equal(await lastRow.locator('td.c-next').textContent(), '—');
+
   // Keyboard: Home, then End reaches the last row.
-  await page.locator('table.connections tbody tr.row').first().click();
+  await rows.first().click();
   await page.keyboard.press('Home');
   await page.keyboard.press('End');
-  await page.locator(`table.connections tbody tr.row[aria-rowindex="${COUNT + 1}"]`).waitFor({ timeout: 10_000 });
-  await until('the last row to have the focus', async () => (await page.evaluate<string | null>(`document.activeElement?.getAttribute('aria-rowindex') ?? null`)) === String(COUNT + 1));
+  await lastRow.waitFor({ timeout: 20_000 });
+  await until('the last row to have the focus', async () => (await page.evaluate<string | null>(`document.activeElement?.getAttribute('aria-rowindex') ?? null`)) === String(COUNT + 1), 20_000);
   await page.keyboard.press('Enter');
   await page.getByRole('complementary', { name: 'Connection detail' }).getByTestId('countdown').waitFor();
 
-  // Filtering narrows it at once.
+  // Filtering narrows it on the server.
   await page.getByLabel('State', { exact: true }).selectOption('CLOSE_WAIT');
-  await page.getByTestId('totals').filter({ hasText: 'Showing 10,000 of' }).waitFor({ timeout: 10_000 });
+  await page.getByTestId('totals').filter({ hasText: 'Showing 10,000 of 50,000' }).waitFor({ timeout: 20_000 });
+  await until('only CLOSE_WAIT rows', async () => {
+    const states = await page.locator('table.connections tbody tr.row td.c-state').allTextContents();
+    return states.length > 0 && states.every((s) => s === 'CLOSE_WAIT');
+  });
   assert.deepEqual(problems, []);
 });

@@ -138,14 +138,17 @@ export function ConnectionTable() {
   // What is on screen, for a windowed model to ask the server for.
   useEffect(() => model.setVisibleRange(firstIndex, endIndex), [model, firstIndex, endIndex, total]);
 
-  // After a keyboard move the cursor row may only exist after the scroll renders it.
+  // After a keyboard move the cursor row may only exist after the scroll renders
+  // it (windowed: after the server sends it). Meanwhile the focus stays in the
+  // table, not on the body where the row it was on went, so keys keep working.
   useEffect(() => {
-    if (!focusPending.current || table.cursorId === null) return;
-    const row = scrollRef.current?.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(table.cursorId)}"]`);
+    const scroller = scrollRef.current;
+    if (!focusPending.current || !scroller) return;
+    const row = table.cursorId === null ? null : scroller.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(table.cursorId)}"]`);
     if (row) {
       row.focus({ preventScroll: true });
       focusPending.current = false;
-    }
+    } else if (!scroller.contains(document.activeElement)) scroller.focus({ preventScroll: true });
   });
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
@@ -172,7 +175,7 @@ export function ConnectionTable() {
 
   return (
     <div className="table-wrap">
-      <div className="table-scroll" ref={scrollRef} onKeyDown={onKeyDown} data-testid="table-scroll">
+      <div className="table-scroll" ref={scrollRef} onKeyDown={onKeyDown} tabIndex={-1} data-testid="table-scroll">
         <table className="connections" aria-label="TCP connections" aria-rowcount={total + 1}>
           <thead>
             <tr aria-rowindex={1}>
