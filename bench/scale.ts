@@ -11,12 +11,13 @@
  *   npm run bench -- --scale --sizes 5000         (one size)
  *   npm run bench -- --scale --quick              (1k pairs, 5 s windows: a smoke run)
  *   npm run bench -- --scale --server-root /tmp/old-build --label before
+ *   npm run bench -- --scale --render bench/results/scale-….json   (the table again, from the figures)
  *
  * Other sessions' sockets are in every host-wide dump and their changes in
  * every stream; for figures about this run only, give it its own namespace:
  *   unshare -n sh -c 'ip link set lo up && npm run bench -- --scale'
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,13 +27,22 @@ import { HolderFleet } from './holders/fleet.js';
 import { environment, preflight } from './scale/environment.js';
 import { measureSize, type SizeResult } from './scale/measure-size.js';
 import { parseOptions } from './scale/options.js';
-import { buildRows, markdownTable } from './scale/report.js';
+import { buildRows, renderMarkdown, type ScaleRun } from './scale/report.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 // pairs.ts turns keepalive on for every Nth client socket: every 5th of the pairs' clients is a tenth of all sockets.
 const KEEPALIVE_EVERY_NTH_PAIR = 5;
 
+/** --render FILE.json: the table again from a run's figures (after the report changed), written beside it. */
+function rerender(jsonPath: string): void {
+  const markdown = renderMarkdown(JSON.parse(readFileSync(jsonPath, 'utf8')) as ScaleRun);
+  writeFileSync(jsonPath.replace(/\.json$/, '.md'), markdown);
+  console.log(markdown);
+}
+
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const renderAt = argv.indexOf('--render');
+  if (renderAt !== -1) return rerender(argv[renderAt + 1] ?? '');
   const options = parseOptions(argv);
   const log = (line: string): void => console.error(`[scale] ${line}`);
   const env = environment(options.serverRoot);
@@ -80,30 +90,15 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     process.off('exit', onExit);
   }
 
-  const rows = buildRows(results);
-  const table = markdownTable(results, rows);
-  const notes = results.flatMap((r) => [...r.errors, ...(r.browser?.problems ?? []), ...(r.retune?.errors ?? [])].map((e) => `- at ${r.pairs} pairs: ${e}`));
-  const markdown = [
-    `# Scale benchmark${options.label ? ` (${options.label})` : ''}, ${started.toISOString()}`,
-    '',
-    `Server ${env.serverCommit}; kernel ${env.kernel}, ${env.cpus} CPUs, Node ${env.node}, ${env.ss}; network namespace ${env.netns}` +
-      ` with ${env.socketsBeforeStart ?? '?'} TCP sockets before the holders; load average ${env.loadAverageAtStart.join(' ')} at the start,` +
-      ` ${results.map((r) => `${r.loadAverage.atStart[0]}→${r.loadAverage.atEnd[0]}`).join(', ')} (1 min) over the sizes.`,
-    `Windows ${options.windowSec} s, ${options.patches} PATCHes, ss and floor medians of ${options.ssRepeat}.` +
-      (options.quick ? ' **Quick run: windows and PATCH counts below what the goals ask; the verdicts are indicative.**' : ''),
-    'The goals are the issue’s, stated at 100k sockets (50k pairs); smaller sizes are held to the same goals.',
-    '',
-    table,
-    ...(notes.length ? ['', 'Notes:', ...notes.slice(0, 40)] : []),
-    '',
-  ].join('\n');
+  const run: ScaleRun = { date: started.toISOString(), label: options.label, environment: env, options, results };
+  const markdown = renderMarkdown(run);
   console.log(`\n${markdown}`);
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
   const base = join(RESULTS_DIR, `scale-${options.label ? `${options.label}-` : ''}${stamp}`);
   writeFileSync(`${base}.md`, markdown);
-  writeFileSync(`${base}.json`, `${JSON.stringify({ date: started.toISOString(), label: options.label, environment: env, options, rows, results }, null, 2)}\n`);
+  writeFileSync(`${base}.json`, `${JSON.stringify({ ...run, rows: buildRows(results) }, null, 2)}\n`);
   log(`written to ${base}.md and .json`);
 }
 

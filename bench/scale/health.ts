@@ -1,5 +1,5 @@
 /**
- * What GET /api/health says about the collector. The read-back figures are
+ * What GET /api/health says about the collector (its `sampling` object). The read-back figures are
  * new with the scale work: a server that does not report them (the "before"
  * build) yields null, and the report says "not reported" rather than a guess.
  */
@@ -18,6 +18,8 @@ export interface HealthSample {
   sweepIntervalMs: number | null;
   lastSweepMs: number | null;
   readBack: ReadBack | null;
+  /** The whole sampling object as the server sent it (due, lookups, reads/s…), for the JSON. */
+  sampling: Record<string, unknown> | null;
 }
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -35,7 +37,8 @@ export async function readHealth(base: string, token: string): Promise<HealthSam
   const response = await fetch(`${base}/api/health`, { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) throw new Error(`GET /api/health → ${response.status}`);
   const body = (await response.json()) as Record<string, unknown>;
-  const collector = (body.collector ?? null) as Record<string, unknown> | null;
+  // The brief named it `collector`; the lead's server calls it `sampling`. Either is read.
+  const collector = (body.sampling ?? body.collector ?? null) as Record<string, unknown> | null;
   const last = (body.lastCollection ?? null) as Record<string, unknown> | null;
   return {
     at: performance.now(),
@@ -43,6 +46,7 @@ export async function readHealth(base: string, token: string): Promise<HealthSam
     sweepIntervalMs: num(collector?.sweepIntervalMs),
     lastSweepMs: num(collector?.lastSweepMs) ?? num(last?.durationMs),
     readBack: readBackOf(collector?.readBack),
+    sampling: collector,
   };
 }
 

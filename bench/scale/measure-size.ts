@@ -59,7 +59,8 @@ export interface SizeResult {
   browser: { firstWindowBytes: number; firstWindowFrames: number; rowsShownMs: number | null; rowsShownWallMs: number | null; cpu: CpuWindow | null; problems: string[] } | null;
   retune: RetuneResult | null;
   memory: { peakRssMb: number; maxSampledRssMb: number } | null;
-  sweep: { sweepIntervalMs: number | null; lastSweepMs: number | null } | null;
+  /** The last health answer's sweep figures and its sampling object as sent. */
+  sweep: { sweepIntervalMs: number | null; lastSweepMs: number | null; sampling: Record<string, unknown> | null } | null;
   /** Phases that failed, and the server's own log lines. */
   errors: string[];
   serverLog: string[];
@@ -113,7 +114,7 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
   const sampleHealth = async (): Promise<HealthSample | null> => {
     try {
       const h = await readHealth(server.base, server.token);
-      result.sweep = { sweepIntervalMs: h.sweepIntervalMs, lastSweepMs: h.lastSweepMs };
+      result.sweep = { sweepIntervalMs: h.sweepIntervalMs, lastSweepMs: h.lastSweepMs, sampling: h.sampling };
       if (h.readBack) {
         const age = h.readBack.oldestReadAgeMs === null ? null : h.readBack.oldestReadAgeMs / 1000;
         result.readBack.samples.push({ atSec: round((h.at - server.spawnedAt) / 1000, 1) as number, ...h.readBack, oldestReadAgeSec: age });
