@@ -178,6 +178,11 @@ export class TcpSocketTable implements Iterable<DiagSocket> {
     return this.word(i, COL.inode);
   }
 
+  /** Row `i`'s cookie (as DiagSocket.cookie) without decoding the row: how lookups and sweeps are matched. */
+  cookie(i: number): string {
+    return cookieHex(this.word(i, COL.cookieHigh), this.word(i, COL.cookieLow));
+  }
+
   /** Row `i` as an object; a fresh one on each call. */
   at(i: number): DiagSocket {
     if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`row must be 0–${this.length - 1}, got ${i}`);
