@@ -58,7 +58,7 @@ export function buildRows(results: readonly SizeResult[]): Row[] {
     per('server CPU, no client (steady)', '≤ 0.2 × ss', (r) => cpuCell(r.cpuNoClient?.totalMsPerSec, r)),
     per('server CPU, one browser connected', '≤ 0.2 × ss', (r) => cpuCell(r.browser?.cpu?.totalMsPerSec, r)),
     per('server RSS, max over the run', '≤ 300 MB', (r) => (r.memory ? { text: `${fmt(r.memory.peakRssMb, 0)} MB`, met: r.memory.peakRssMb <= 300 } : missing())),
-    per('a new browser: bytes received in its first 5 s', '≤ 10 MB', (r) => {
+    per('a new browser: WebSocket payload bytes received in its first 5 s', '≤ 10 MB', (r) => {
       if (!r.browser) return missing();
       // Nothing at all in 5 s says the page was slow to connect, not that the stream is lean.
       if (r.browser.firstWindowFrames === 0) return { text: '0 MB: no frame within 5 s', met: null };
@@ -67,7 +67,7 @@ export function buildRows(results: readonly SizeResult[]): Row[] {
     per('a new browser: ms until the table shows rows', '≤ 1.5 s', (r) =>
       !r.browser ? missing() : r.browser.rowsShownMs === null ? { text: 'no row shown', met: false } : { text: `${fmt(r.browser.rowsShownMs, 0)} ms`, met: r.browser.rowsShownMs <= 1500 },
     ),
-    per('stream while nothing changes (one raw client, unfiltered)', '≤ 20 kB/s', (r) =>
+    per('stream while nothing changes (one raw client, unfiltered, on the wire)', '≤ 20 kB/s', (r) =>
       r.stream ? { text: `${fmt(r.stream.wireBytesPerSec / 1000, 2)} kB/s`, met: r.stream.wireBytesPerSec <= 20_000 } : missing(),
     ),
     per('retune → change on both clients’ streams, p95', '≤ 100 ms', (r) => {
