@@ -107,6 +107,9 @@ function nativeLoaded(): boolean {
   }
 }
 
+/** States a process can still hold a socket in. */
+const OPEN_STATES = new Set(['ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'CLOSE_WAIT', 'LISTEN']);
+
 const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstance, options) => {
   const log = options.log ?? ((message: string) => fastify.log.warn(message));
   const now = Date.now;
@@ -164,7 +167,22 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     foreign,
     lab,
     blackholes,
-    control: new SocketControl({ lab, processMap, foreignSettings, foreign, killer, events, readOnly: options.readOnly ?? false, now }),
+    control: new SocketControl({
+      lab,
+      processMap,
+      foreignSettings,
+      foreign,
+      killer,
+      events,
+      readOnly: options.readOnly ?? false,
+      now,
+      stillOpen: async (view) => {
+        await store.refresh([view.id]);
+        const now = store.get(view.id);
+        // Closed by its owner (FIN-WAIT, TIME-WAIT…), the kernel keeps an orphan no process will hold again.
+        return now !== undefined && OPEN_STATES.has(now.state);
+      },
+    }),
     events,
     audit,
     sysctl: new SysctlStore(options.sysctlDir),

@@ -186,6 +186,25 @@ export const HealthSchema = Type.Object({
   }),
   capabilities: CapabilitiesSchema,
   lastCollection: Nullable(Type.Object({ at: Type.Number(), durationMs: Type.Number(), connections: Type.Integer() })),
+  /** How the server samples the host: full sweeps at an adaptive cadence, exact lookups between them, foreign settings read back. */
+  sampling: Type.Object({
+    sockets: Type.Integer(),
+    /** ms between full sweeps now. */
+    sweepIntervalMs: Type.Number(),
+    /** ms the last sweep took. */
+    lastSweepMs: Type.Number(),
+    lookupsLastTick: Type.Integer(),
+    /** Sockets whose next keepalive event falls before the next sweep. */
+    due: Type.Integer(),
+    readBack: Type.Object({
+      tracked: Type.Integer(),
+      unread: Type.Integer(),
+      failed: Type.Integer(),
+      /** ms since the stalest settings were read; null when none are tracked. */
+      oldestReadAgeMs: Nullable(Type.Number()),
+      readsPerSec: Type.Number(),
+    }),
+  }),
   serverTime: Type.Number(),
 });
 export type Health = Static<typeof HealthSchema>;

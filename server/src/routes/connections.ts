@@ -27,10 +27,11 @@ export function findView(ctx: AppContext, id: string): ConnectionView {
 /**
  * "No process holds it" is a lie when we may not look: without CAP_SYS_PTRACE
  * another user's holders are invisible. If the socket is still in the
- * kernel's table, say what is missing (403) instead of "gone" (404).
+ * kernel's table, say what is missing (403) instead of "gone" (404) or
+ * "held by nobody right now" (409).
  */
 async function explainGone(ctx: AppContext, view: ConnectionView, error: unknown): Promise<unknown> {
-  if (!(error instanceof ApiError) || error.code !== 'KA_ERR_SOCKET_GONE') return error;
+  if (!(error instanceof ApiError) || (error.code !== 'KA_ERR_SOCKET_GONE' && error.code !== 'KA_ERR_NO_HOLDER')) return error;
   const hidden = hiddenForeignSocket(view, ctx.capabilities);
   if (!hidden) return error;
   await ctx.store.refresh([view.id]).catch(() => {});

@@ -6,14 +6,25 @@
  * `*`, and the bound device (`%iface`) follows the local address only, as ss
  * prints it.
  */
+import { readFileSync } from 'node:fs';
+
 import { connectionId, type Connection, type Endpoint } from '@keepalive-dashboard/shared';
-import { dumpTcpSocketsAsync, isSystemError, type DiagSocket, type TcpSocketTable } from '@keepalive-dashboard/native';
+import {
+  createTcpSocketDiffer,
+  dumpTcpSocketsAsync,
+  isSystemError,
+  lookupTcpSocketsAsync,
+  type DiagKey,
+  type DiagSocket,
+  type TcpSocketDiffer,
+  type TcpSocketTable,
+} from '@keepalive-dashboard/native';
 
 import { ANY6, withScope } from './address.js';
-import { SourceUnavailableError, type Source } from './types.js';
+import { SourceUnavailableError, type LookupResult, type Source, type SweepResult } from './types.js';
 
 export interface NetlinkSourceOptions {
-  /** Defaults to the addon's dump; injectable so the unavailable path is testable. */
+  /** Defaults to the addon's dump; injectable so the unavailable path is testable (the source then cannot diff). */
   dump?: () => Promise<TcpSocketTable>;
 }
 
@@ -26,7 +37,7 @@ const NO_COOKIES = new Set(['0000000000000000', 'ffffffffffffffff']);
 
 export function createNetlinkSource(options: NetlinkSourceOptions = {}): Source {
   const dump = options.dump ?? dumpTcpSocketsAsync;
-  return {
+  const source: Source = {
     name: 'netlink',
     async collect() {
       let table: TcpSocketTable;
@@ -35,11 +46,79 @@ export function createNetlinkSource(options: NetlinkSourceOptions = {}): Source 
       } catch (error) {
         throw unavailable(error) ?? error;
       }
-      const out = new Array<Connection>(table.length);
-      for (let i = 0; i < table.length; i++) out[i] = toConnection(table.at(i));
-      return out;
+      return decode(table);
     },
   };
+  if (options.dump) return source;
+  // The addon keeps the last table and hands over only the rows that changed.
+  let differ: TcpSocketDiffer | null = null;
+  source.sweep = async (toleranceMs: number): Promise<SweepResult> => {
+    differ ??= createTcpSocketDiffer();
+    try {
+      const result = await differ.sweep(toleranceMs);
+      const removed = result.removed.filter((cookie) => !NO_COOKIES.has(cookie));
+      return { changed: decode(result.changed), removed, total: result.total, dumpMs: result.dumpMs };
+    } catch (error) {
+      throw unavailable(error) ?? error;
+    }
+  };
+  source.resetSweep = () => differ?.reset();
+  source.lookup = async (connections: readonly Connection[]): Promise<LookupResult> => {
+    const keys: DiagKey[] = [];
+    const asked: string[] = [];
+    for (const c of connections) {
+      const key = diagKey(c);
+      if (key) {
+        keys.push(key);
+        asked.push(c.id);
+      }
+    }
+    if (keys.length === 0) return { found: [], missing: [] };
+    const result = await lookupTcpSocketsAsync(keys);
+    return { found: decode(result.found), missing: result.missing.map((i) => asked[i] as string) };
+  };
+  return source;
+}
+
+function decode(table: TcpSocketTable): Connection[] {
+  const out = new Array<Connection>(table.length);
+  for (let i = 0; i < table.length; i++) out[i] = toConnection(table.at(i));
+  return out;
+}
+
+/** The kernel's name for a socket, from how this source spelled it (the reverse of endpoint() below); null without a cookie. */
+export function diagKey(c: Connection): DiagKey | null {
+  if (!c.cookie) return null;
+  const local = unspell(c.family, c.local.address);
+  const key: DiagKey = { family: c.family, local: { address: local.address, port: c.local.port }, peer: { address: unspell(c.family, c.peer.address).address, port: c.peer.port }, cookie: c.cookie };
+  if (local.iface) {
+    const ifindex = interfaceIndex(local.iface);
+    if (ifindex !== null) key.ifindex = ifindex;
+  }
+  return key;
+}
+
+function unspell(family: 4 | 6, text: string): { address: string; iface: string | null } {
+  const at = text.indexOf('%');
+  const address = at < 0 ? text : text.slice(0, at);
+  return { address: address === ANY6 ? (family === 6 ? '::' : '0.0.0.0') : address, iface: at < 0 ? null : text.slice(at + 1) };
+}
+
+const interfaceIndexes = new Map<string, number | null>();
+
+function interfaceIndex(name: string): number | null {
+  if (!interfaceIndexes.has(name)) {
+    let index: number | null = null;
+    try {
+      if (!name.includes('/') && name !== '..') index = Number(readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim()) || null;
+    } catch {
+      index = null;
+    }
+    // Interfaces come and go: a small cache, rebuilt when it grows.
+    if (interfaceIndexes.size > 256) interfaceIndexes.clear();
+    interfaceIndexes.set(name, index);
+  }
+  return interfaceIndexes.get(name) ?? null;
 }
 
 export function toConnection(s: DiagSocket): Connection {
