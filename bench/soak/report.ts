@@ -94,6 +94,17 @@ export function startLines(s: SoakStart): string[] {
   ];
 }
 
+function drainLines(drain: SoakResult['drain']): string[] {
+  if (drain === null) return ['  drain: none (interrupted)'];
+  const verdict = drain.differing.length
+    ? `${drain.differing.length} model(s) differ from the server's table (${drain.serverDigest}): ${drain.differing.slice(0, 5).map((d) => `#${d.index} ${d.digest}`).join(', ')}`
+    : `every model equals the server's table (${drain.serverDigest})`;
+  return [
+    `  drain: collector stopped at seq ${drain.serverSeq}; every client there with nothing queued after ${(drain.ms / 1000).toFixed(1)} s; ${verdict}`,
+    timings('at the last seq, after the collector stopped', drain.drainedMs),
+  ];
+}
+
 export function endLines(r: SoakResult): string[] {
   const st = r.start;
   const en = r.end;
@@ -116,9 +127,7 @@ export function endLines(r: SoakResult): string[] {
     catchUp(en.clients, st.clients),
     changedFieldsLine(en.clients, st.clients),
     ...problems(en.clients),
-    `  drain: collector stopped at seq ${r.drain.serverSeq}; every client there with nothing queued after ${(r.drain.ms / 1000).toFixed(1)} s; ` +
-      `${r.drain.differing.length ? `${r.drain.differing.length} model(s) differ from the server's table (${r.drain.serverDigest}): ${r.drain.differing.slice(0, 5).map((d) => `#${d.index} ${d.digest}`).join(', ')}` : `every model equals the server's table (${r.drain.serverDigest})`}`,
-    timings('at the last seq, after the collector stopped', r.drain.drainedMs),
+    ...drainLines(r.drain),
     '  per client: frames received (snapshots/deltas/events), lag = server seq − model seq (collections), payload bytes received:',
     ...clientTable(en.clients),
     ...(r.serverLog.length ? [`  server log (${r.serverLog.length} lines): ${r.serverLog.slice(0, 5).join(' | ')}`] : []),

@@ -124,8 +124,8 @@ export interface SoakResult {
     /** The client hosts' own CPU in the window (parsing and applying), ms per wall second, all hosts together. */
     clientHostsCpuMsPerSec: number;
   };
-  /** After the window, with the collector stopped: every client at the server's last seq, its model against the server's table. */
-  drain: Drain;
+  /** After the window, with the collector stopped: every client at the server's last seq, its model against the server's table; null when interrupted. */
+  drain: Drain | null;
   peakRssBytes: number;
   serverLog: string[];
 }
@@ -306,7 +306,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const windowTicks = recorder.ticks.slice(startTicks);
     const perSecond = sampler.since(start.at).map((s) => s.cpuMsPerSec);
     const sum = (list: ClientRow[], key: 'payloadBytes' | 'wireBytes'): number => list.reduce((s, c) => s + c[key], 0);
-    const drain = await drainClients(running, clients, serverSeq, options);
+    const drain = result.aborted ? null : await drainClients(running, clients, serverSeq, options);
     return {
       ...result,
       end,
@@ -366,9 +366,9 @@ async function drainClients(running: RunningServer, clients: ClientFleet, server
     const report = await clients.report(serverSeq, true);
     options.log(`  drain: every client at seq ${seq} after ${(waited.ms / 1000).toFixed(1)} s; digests in ${((performance.now() - digestsAsked) / 1000).toFixed(1)} s, server at seq ${serverSeq()} by then`);
     if (serverSeq() !== seq || !report.clients.every(atSeq)) continue;
-    const differing = report.clients.filter((c) => c.digest !== serverDigest).map((c) => ({ index: c.index, seq: c.seq, digest: c.digest }));
-    for (const c of report.clients.filter((x) => x.digest !== serverDigest).slice(0, 3)) options.log(`  model of ${describeClient(c)}: ${c.digest}, the server's table: ${serverDigest}`);
-    return { serverSeq: seq, serverDigest, ms: performance.now() - started, drainedMs: waited.firstDoneMs, differing };
+    const differing = report.clients.filter((c) => c.digest !== serverDigest);
+    for (const c of differing.slice(0, 3)) options.log(`  model of ${describeClient(c)}: ${c.digest}, the server's table: ${serverDigest}`);
+    return { serverSeq: seq, serverDigest, ms: performance.now() - started, drainedMs: waited.firstDoneMs, differing: differing.map((c) => ({ index: c.index, seq: c.seq, digest: c.digest })) };
   }
 }
 

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 
 import WebSocket from 'ws';
 
@@ -24,39 +24,69 @@ const ROWS = 5_000;
 const HIGH_WATER_BYTES = 256 * 1024;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The fake source's rows plus `extra`, which the test grows to make a delta. */
-function growingSource(extra: Connection[]) {
-  const base = fakeSourceFactories(ROWS).netlink();
-  const source = () => ({ name: 'netlink' as const, collect: async () => [...(await base.collect()), ...extra] });
-  return { netlink: source, ss: source, netstat: source, proc: source };
+/** A made-up row the test adds to the table, to make a delta. */
+async function newRow(n: number): Promise<Connection> {
+  const [row] = await fakeSourceFactories(1).netlink().collect();
+  return { ...(row as Connection), id: `ino:${n}`, inode: n, local: { address: '10.254.0.1', port: n } };
 }
 
-test('a client behind when the last delta went out gets the newest state once it drains, with no delta after', { timeout: 60_000 }, async (t) => {
+/**
+ * The app on a real port with the fake source's rows plus `extra` (which a
+ * test grows), collected once, and one stream client that does not read
+ * from its first byte: the snapshot fills its receive window and waits in the
+ * server's send queue. `tcp.resume()` lets it read.
+ */
+async function behindClient(t: TestContext) {
   const extra: Connection[] = [];
-  const fastify = await buildApp(t, { sourceFactories: growingSource(extra), streamHighWaterBytes: HIGH_WATER_BYTES });
+  const base = fakeSourceFactories(ROWS).netlink();
+  const source = () => ({ name: 'netlink' as const, collect: async () => [...(await base.collect()), ...extra] });
+  const fastify = await buildApp(t, { sourceFactories: { netlink: source, ss: source, netstat: source, proc: source }, streamHighWaterBytes: HIGH_WATER_BYTES });
   await fastify.ka.store.collect();
   await fastify.listen({ host: '127.0.0.1', port: 0 });
   const { port } = fastify.server.address() as { port: number };
-
   const model = new StreamModel();
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api/stream`, { headers: { authorization: `Bearer ${TOKEN}` }, perMessageDeflate: false });
   t.after(() => ws.terminate());
   ws.on('message', (data: Buffer) => model.apply(JSON.parse(data.toString('utf8')) as ServerFrame));
-  // Not reading from the first byte: the snapshot fills the client's receive window and waits in the server's send queue.
   const tcp = await new Promise<Socket>((resolve) => ws.once('upgrade', (response: IncomingMessage) => resolve(response.socket.pause())));
-  await sleep(500);
+  return { store: fastify.ka.store, extra, model, tcp };
+}
 
-  // A new row, published while the client is behind: folded (or a snapshot owed), not sent.
-  const [row] = await fakeSourceFactories(1).netlink().collect();
-  extra.push({ ...(row as Connection), id: 'ino:42', inode: 42, local: { address: '10.254.0.1', port: 4242 } });
-  const delta = await fastify.ka.store.collect();
+/** Waits (generously: a loaded machine) until the model is at `seq`; says where it stopped if it never gets there. */
+async function untilSeq(model: StreamModel, seq: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (model.seq < seq && Date.now() < deadline) await sleep(100);
+  const { snapshots, deltas, foldedDeltas } = model.stats();
+  assert.equal(model.seq, seq, `the client stayed at seq ${model.seq} (${snapshots} snapshot(s), ${deltas} delta(s), ${foldedDeltas} folded); the store is at ${seq}`);
+}
+
+test('a client behind when the last delta went out gets the newest state once it drains, with no delta after', { timeout: 60_000 }, async (t) => {
+  const { store, extra, model, tcp } = await behindClient(t);
+  await sleep(500);
+  // Published while the client is behind: folded (or a snapshot owed), not sent.
+  extra.push(await newRow(42));
+  const delta = await store.collect();
   assert.ok(delta.added.some((v) => v.id === 'ino:42'), 'the store published the new row');
 
   // From here the store publishes nothing. The client reads again.
   tcp.resume();
-  const deadline = Date.now() + 30_000;
-  while (model.seq < delta.seq && Date.now() < deadline) await sleep(100);
-  assert.equal(model.seq, delta.seq, `the client stayed at seq ${model.seq} (${model.stats().snapshots} snapshot(s), ${model.stats().deltas} delta(s)); the store is at ${delta.seq}`);
+  await untilSeq(model, delta.seq);
   assert.ok(model.views.has('ino:42'), 'the row added while it was behind is in its model');
   assert.equal(model.stats().inconsistencies, 0, model.stats().problems.join('; '));
+});
+
+test('a client that reads nothing for a few seconds, far under the stall time, is caught up by a folded delta, not sent the whole table again', { timeout: 60_000 }, async (t) => {
+  const { store, extra, model, tcp } = await behindClient(t);
+  // A browser busy parsing on a loaded machine: several watch periods (1 s) without reading, deltas going out meanwhile.
+  for (let n = 1; n <= 6; n++) {
+    await sleep(500);
+    extra.push(await newRow(n));
+    await store.collect();
+  }
+  tcp.resume();
+  await untilSeq(model, store.snapshot().seq);
+  const { snapshots, foldedDeltas, inconsistencies, problems } = model.stats();
+  assert.equal(snapshots, 1, `sent the whole table ${snapshots - 1} more time(s) for a 3 s pause`);
+  assert.ok(foldedDeltas >= 1, 'caught up without a folded delta: the client was never behind, the test tested nothing');
+  assert.equal(inconsistencies, 0, problems.join('; '));
 });

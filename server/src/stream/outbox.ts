@@ -71,9 +71,15 @@ export class Outbox {
     this.window = { at: now, mark: 0, unsent: 0 };
   }
 
-  /** At the last check it had bytes unsent and had taken none of them since the check before. */
+  /**
+   * It has had bytes unsent and taken next to none of them for half the stall
+   * time, not merely since the last check: a reader busy parsing on a loaded
+   * machine misses a check or two, and calling that "taking nothing" sent it
+   * the whole table again, which it then had to parse too (the soak under
+   * load: 49 of 50 clients re-sent a 9 MB snapshot 236 times).
+   */
   get stalled(): boolean {
-    return this.takingNothing;
+    return this.takingNothing && this.limits.now() - this.window.at >= this.limits.streamStallMs / 2;
   }
 
   get open(): boolean {
