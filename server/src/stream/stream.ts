@@ -414,13 +414,15 @@ class StreamClient {
     if (this.detailRefreshDue && this.selectedId !== null) this.detailTick(this.selectedId);
   }
 
-  /** Every watch period: closes a client over its cap or stalled, and pays an owed pong once there is room. */
-  watch(now: number): void {
+  /** Every watch period: closes a client over its cap or stalled; once there is room, pays an owed pong and sends owed state (`latest`: the store's last delta). */
+  watch(now: number, latest: Delta | null): void {
     if (this.closed) return;
     const why = this.outbox.check(now);
     if (why) return this.close(why);
     if (this.pongOwed && this.sendPong()) this.pongOwed = false;
     this.pushWindow();
+    // Owed state goes out once it drains, not at the next delta (between sweeps a quiet host publishes none); the fold already holds `latest`, folding it again changes nothing.
+    if (this.isBehind && latest) this.onDelta(latest);
   }
 
   /** Closes with a reason; from here on the client is sent nothing and holds nothing but what ws still has unsent. */
@@ -453,7 +455,9 @@ export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): P
     if (clients.delete(client)) ctx.metrics.wsClients.set(clients.size);
   };
   const shared = new SharedFrames(ctx);
+  let latest: Delta | null = null;
   const offDelta = (delta: Delta): void => {
+    latest = delta;
     for (const client of clients) client.onDelta(delta);
   };
   ctx.store.on('delta', offDelta);
@@ -465,7 +469,7 @@ export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): P
   });
   const watchdog = setInterval(() => {
     const now = ctx.now();
-    for (const client of clients) client.watch(now);
+    for (const client of clients) client.watch(now, latest);
   }, watchPeriodMs(ctx.streamStallMs));
   watchdog.unref();
   fastify.addHook('onClose', async () => {
