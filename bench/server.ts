@@ -16,17 +16,17 @@
  * run only, give it its own network namespace:
  *   unshare -n sh -c 'ip link set lo up && node --import tsx bench/server.ts'
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { HolderFleet } from './holders/fleet.js';
+import { hostEnvironment } from './lib/host-environment.js';
+import { positiveInt, sizeList } from './lib/options.js';
 import { ChurnHolder } from './server/churn.js';
 import { measureSize, type SizeResult } from './server/measure-size.js';
-import { printTable, type Environment } from './server/report.js';
+import { printTable } from './server/report.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 // Far from the fleet's 127.0.0.2, .3, …: the churn holder's tuples never collide with theirs.
@@ -39,12 +39,6 @@ interface Options {
   cpuTicks: number;
   patches: number;
   ssRepeat: number;
-}
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got ${text}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -63,10 +57,8 @@ function parseOptions(argv: string[]): Options {
   });
   const text = (name: string, fallback: string): string => (typeof values[name] === 'string' ? (values[name] as string) : fallback);
   const quick = values.quick === true;
-  const sizes = text('sizes', quick ? '1000' : '10000,50000').split(',').map((s) => positiveInt('sizes', s.trim()));
-  // The fleet only grows, so sizes run smallest first.
   return {
-    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    sizes: sizeList('sizes', text('sizes', quick ? '1000' : '10000,50000')),
     idleSeconds: positiveInt('idle-seconds', text('idle-seconds', '10')),
     cpuTicks: positiveInt('ticks', text('ticks', '10')),
     patches: positiveInt('patches', text('patches', '30')),
@@ -74,28 +66,10 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function environment(): Environment {
-  let netns = 'unknown';
-  try {
-    netns = readlinkSync('/proc/self/ns/net');
-  } catch {
-    // Not readable: the socket counts still say what else is there.
-  }
-  const ss = spawnSync('ss', ['-tanH'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  return {
-    kernel: release(),
-    node: process.version,
-    cpus: cpus().length,
-    ss: spawnSync('ss', ['-V'], { encoding: 'utf8' }).stdout?.trim() ?? 'unknown',
-    netns,
-    socketsBeforeStart: ss.status === 0 ? ss.stdout.split('\n').filter(Boolean).length : null,
-  };
-}
-
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
   const options = parseOptions(argv);
   const log = (line: string) => console.error(`[server] ${line}`);
-  const env = environment();
+  const env = hostEnvironment();
   const fleet = new HolderFleet();
   const churn = new ChurnHolder();
 

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { CHROMIUM, ensureWebBuild, requireChromium, WEB_DIST } from '../test/e2e/harness.js';
+import { positiveInt, sizeList } from './lib/options.js';
 import { measureSize, type SizeResult } from './ui/measure.js';
 import { intervalTargetMet, printTable, workTargetMet, type Environment } from './ui/report.js';
 
@@ -32,12 +33,6 @@ interface Options {
   scrollSeconds: number;
 }
 
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got ${text}`);
-  return n;
-}
-
 function parseOptions(argv: string[]): Options {
   // Not strict: `npm run bench -- …` hands every bench the same argv.
   const { values } = parseArgs({
@@ -46,8 +41,7 @@ function parseOptions(argv: string[]): Options {
     options: { 'ui-sizes': { type: 'string' }, quick: { type: 'boolean' }, 'ui-scroll-seconds': { type: 'string' } },
   });
   const text = (name: string, fallback: string): string => (typeof values[name] === 'string' ? (values[name] as string) : fallback);
-  const sizes = text('ui-sizes', values.quick === true ? '10000' : '10000,50000').split(',').map((s) => positiveInt('ui-sizes', s.trim()));
-  return { sizes: [...new Set(sizes)].sort((a, b) => a - b), scrollSeconds: positiveInt('ui-scroll-seconds', text('ui-scroll-seconds', '5')) };
+  return { sizes: sizeList('ui-sizes', text('ui-sizes', values.quick === true ? '10000' : '10000,50000')), scrollSeconds: positiveInt('ui-scroll-seconds', text('ui-scroll-seconds', '5')) };
 }
 
 function environment(): Environment {

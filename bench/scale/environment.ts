@@ -4,21 +4,14 @@
  * fail minutes into a run: fd limits for the holders, the system file table.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { cpus, loadavg, release } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { MAX_PAIRS_PER_HOLDER } from '../holders/fleet.js';
+import { hostEnvironment, type HostEnvironment } from '../lib/host-environment.js';
 
-export interface Environment {
-  kernel: string;
-  node: string;
-  cpus: number;
-  ss: string;
-  /** The network namespace the run is in: the host's, or one `unshare -n` made for it. */
-  netns: string;
-  /** TCP sockets in this namespace before the holders started: other sessions' share of every dump. */
-  socketsBeforeStart: number | null;
+export interface Environment extends HostEnvironment {
   loadAverageAtStart: number[];
   serverRoot: string;
   /** The server build's commit, and how many files differ from it (others' work in progress). */
@@ -47,20 +40,8 @@ function softFdLimit(): number {
 }
 
 export function environment(serverRoot: string): Environment {
-  let netns = 'unknown';
-  try {
-    netns = readlinkSync('/proc/self/ns/net');
-  } catch {
-    // Not readable: socketsBeforeStart still says what else is there.
-  }
-  const ss = spawnSync('ss', ['-tanH'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   return {
-    kernel: release(),
-    node: process.version,
-    cpus: cpus().length,
-    ss: spawnSync('ss', ['-V'], { encoding: 'utf8' }).stdout?.trim() ?? 'unknown',
-    netns,
-    socketsBeforeStart: ss.status === 0 ? ss.stdout.split('\n').filter(Boolean).length : null,
+    ...hostEnvironment(),
     loadAverageAtStart: loadavg().map((v) => Number(v.toFixed(2))),
     serverRoot,
     serverCommit: describeCommit(serverRoot),

@@ -5,13 +5,9 @@
  * (CDP Network.webSocketFrameReceived) and the time until the connection
  * table shows a row. The page stays open for the caller's CPU window.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-import { CHROMIUM } from '../../test/e2e/harness.js';
+import { launchFreshChromium } from '../lib/chromium.js';
 
 export const FIRST_BYTES_WINDOW_SEC = 5;
 const ROWS_TIMEOUT_MS = 120_000;
@@ -60,26 +56,7 @@ function base64Bytes(text: string): number {
 }
 
 export async function openFirstBrowser(loginUrl: string): Promise<FirstBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'ka-bench-scale-chromium-'));
-  let context: BrowserContext;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-    });
-  } catch (error) {
-    rmSync(profile, { recursive: true, force: true });
-    throw error;
-  }
-  const close = async (): Promise<void> => {
-    try {
-      await context.close();
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
-  };
+  const { context, close } = await launchFreshChromium('ka-bench-scale-chromium-');
   try {
     const page: Page = context.pages()[0] ?? (await context.newPage());
     const problems: string[] = [];

@@ -19,20 +19,14 @@ import { StreamProbe } from '../server/stream-probe.js';
 import { startCliServer } from './cli-server.js';
 import { openFirstBrowser } from './first-browser.js';
 import { readHealth, waitForReadBack, type HealthSample } from './health.js';
+import type { Options } from './options.js';
 import { measureCpuWindow, readMemory, type CpuWindow } from './proc.js';
 import { measureReferences, type References } from './reference.js';
 import { measureRetune, pickForeignTargets, type RetuneResult } from './retune.js';
 
-export interface SizeOptions {
+/** The command line's figures for one size, and what the run set up for it. */
+export interface SizeOptions extends Pick<Options, 'windowSec' | 'patches' | 'ssRepeat' | 'readBackCapMs' | 'warmupSec' | 'serverRoot'> {
   pairs: number;
-  /** Length of each CPU and stream window, s. */
-  windowSec: number;
-  patches: number;
-  ssRepeat: number;
-  readBackCapMs: number;
-  /** How long to let a server that reports no read-back settle before its steady window, s. */
-  warmupSec: number;
-  serverRoot: string;
   floorBinary: string;
   holders: readonly { pid: number }[];
   log: (line: string) => void;

@@ -3,14 +3,20 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { positiveInt, sizeList } from '../lib/options.js';
+
 export interface Options {
   /** Idle loopback pairs per size, smallest first (the fleet only grows). */
   sizes: number[];
   quick: boolean;
+  /** Length of each CPU and stream window, s. */
   windowSec: number;
+  /** PATCHes in the retune phase. */
   patches: number;
   ssRepeat: number;
+  /** How long to wait for the server's read-back of every socket, ms. */
   readBackCapMs: number;
+  /** How long to let a server that reports no read-back settle before its steady window, s. */
   warmupSec: number;
   /** A checkout holding server/dist and web/dist: this repo, or another build to compare against. */
   serverRoot: string;
@@ -19,12 +25,6 @@ export interface Options {
 }
 
 const REPO_ROOT = new URL('../..', import.meta.url).pathname;
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive integer, got ${text}`);
-  return n;
-}
 
 export function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
@@ -44,14 +44,13 @@ export function parseOptions(argv: readonly string[]): Options {
   });
   const quick = values.quick === true;
   const text = (name: string, full: string, short: string): string => (typeof values[name] === 'string' ? (values[name] as string) : quick ? short : full);
-  const sizes = text('sizes', '5000,25000,50000', '1000').split(',').map((s) => positiveInt('sizes', s.trim()));
   const rootText = typeof values['server-root'] === 'string' ? values['server-root'] : REPO_ROOT;
   const serverRoot = rootText.endsWith('/') ? rootText : `${rootText}/`;
   if (!existsSync(join(serverRoot, 'server/dist/main.js'))) throw new Error(`${serverRoot}server/dist/main.js is not built: run npx tsc -b there`);
   const label = typeof values.label === 'string' ? values.label : null;
   if (label !== null && !/^[\w.-]+$/.test(label)) throw new RangeError(`--label must be letters, digits, '.', '_' or '-', got ${label}`);
   return {
-    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    sizes: sizeList('sizes', text('sizes', '5000,25000,50000', '1000')),
     quick,
     windowSec: positiveInt('window-seconds', text('window-seconds', '15', '5')),
     patches: positiveInt('patches', text('patches', '24', '6')),

@@ -1,20 +1,10 @@
 /** The server benchmark's markdown table, its explanations and target lines. */
+import type { HostEnvironment } from '../lib/host-environment.js';
 import type { FrameTally } from './frames.js';
 import type { LoopDelay, SizeResult } from './measure-size.js';
 import type { LatencyResult } from './patch-latency.js';
 import { median, percentile } from './stats.js';
 import type { TickSummary } from './ticks.js';
-
-export interface Environment {
-  kernel: string;
-  node: string;
-  cpus: number;
-  ss: string;
-  /** This process's network namespace: under `unshare -n` a fresh one, empty but for this run's sockets. */
-  netns: string;
-  /** TCP sockets in that namespace before any holder started. */
-  socketsBeforeStart: number | null;
-}
 
 const ms = (v: number | null | undefined): string =>
   v === null || v === undefined || Number.isNaN(v) ? '—' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
@@ -86,7 +76,7 @@ const ROWS: [string, (r: SizeResult) => string][] = [
   ['server RSS after the ticks', (r) => `${int(r.rssMb)} MB`],
 ];
 
-export function printTable(results: SizeResult[], env: Environment): void {
+export function printTable(results: SizeResult[], env: HostEnvironment): void {
   console.log(`| metric | ${results.map((r) => `${int(r.pairs)} pairs`).join(' | ')} |`);
   console.log(`|---|${results.map(() => '---').join('|')}|`);
   for (const [name, cell] of ROWS) console.log(`| ${name} | ${results.map((r) => cell(r).replace(/\|/g, '\\|')).join(' | ')} |`);

@@ -3,13 +3,9 @@
  * launch it (test/e2e/harness.ts), the probe (./page-probe.ts) installed
  * before any page script runs, and a CDP session for the heap figures.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { CDPSession, Page } from 'playwright-core';
 
-import { chromium, type CDPSession, type Page } from 'playwright-core';
-
-import { CHROMIUM } from '../../test/e2e/harness.js';
+import { launchFreshChromium } from '../lib/chromium.js';
 import { PROBE_INIT_SCRIPT } from './page-probe.js';
 
 export interface BenchBrowser {
@@ -21,26 +17,7 @@ export interface BenchBrowser {
 }
 
 export async function openBenchBrowser(): Promise<BenchBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), 'ka-bench-chromium-'));
-  const context = await chromium
-    .launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 900 },
-      colorScheme: 'dark',
-    })
-    .catch((error: unknown) => {
-      rmSync(profile, { recursive: true, force: true });
-      throw error;
-    });
-  const close = async (): Promise<void> => {
-    try {
-      await context.close();
-    } finally {
-      rmSync(profile, { recursive: true, force: true });
-    }
-  };
+  const { context, close } = await launchFreshChromium('ka-bench-chromium-', { colorScheme: 'dark' });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const problems: string[] = [];
