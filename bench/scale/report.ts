@@ -57,7 +57,13 @@ export function buildRows(results: readonly SizeResult[]): Row[] {
     per('one `ss -tanoiH` run, ms CPU', '(reference)', (r) => ({ text: `${fmt(r.references.ss.medianCpuMs)} ms = ${fmt(r.references.ss.medianCpuMs / r.references.floor.medianCpuMs, 2)}× floor`, met: null })),
     per('server CPU, no client (steady)', '≤ 0.2 × ss', (r) => cpuCell(r.cpuNoClient?.totalMsPerSec, r)),
     per('server CPU, one browser connected', '≤ 0.2 × ss', (r) => cpuCell(r.browser?.cpu?.totalMsPerSec, r)),
-    per('server RSS, max over the run', '≤ 300 MB', (r) => (r.memory ? { text: `${fmt(r.memory.peakRssMb, 0)} MB`, met: r.memory.peakRssMb <= 300 } : missing())),
+    per('server RSS with 0 and 1 browser (max sampled in those windows)', '≤ 300 MB', (r) => {
+      const phases = r.memory?.byPhaseMaxRssMb;
+      if (!phases || phases['no client'] === undefined || phases.browser === undefined) return missing();
+      const worst = Math.max(phases['no client'], phases.browser);
+      return { text: `${fmt(phases['no client'], 0)} / ${fmt(phases.browser, 0)} MB`, met: worst <= 300 };
+    }),
+    per('server RSS, peak over the run (incl. start-up and full-snapshot clients)', '—', (r) => (r.memory ? { text: `${fmt(r.memory.peakRssMb, 0)} MB`, met: null } : missing())),
     per('a new browser: WebSocket payload bytes received in its first 5 s', '≤ 10 MB', (r) => {
       if (!r.browser) return missing();
       // Nothing at all in 5 s says the page was slow to connect, not that the stream is lean.

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The one place that listens on a port: parses flags, starts the app, prints the URL, closes on signals. */
+import './heap-policy.js';
+
 import { readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 

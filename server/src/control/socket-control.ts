@@ -5,7 +5,7 @@
  * back what the kernel holds afterwards.
  */
 import { getKeepalive, setKeepalive, validateKeepalive, type SocketTarget } from '@keepalive-dashboard/native';
-import type { ConnectionView, KeepaliveSettings, PatchResult } from '@keepalive-dashboard/shared';
+import type { ConnectionView, Holder, KeepaliveSettings, PatchResult } from '@keepalive-dashboard/shared';
 
 import { ApiError, fromSystemError } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -93,12 +93,22 @@ export class SocketControl {
   }
 
   /**
+   * The processes holding a foreign socket as last seen: pidfd_getfd checks
+   * the inode, so a stale entry fails safely (and is read again), while a
+   * rescan of a holder with 20k fds would cost 20k readlinks before every retune.
+   */
+  private async holdersOf(view: ConnectionView): Promise<readonly Holder[]> {
+    const known = this.deps.processMap.get(view.inode);
+    return known.length > 0 ? known : this.freshHolders(view);
+  }
+
+  /**
    * The processes holding a foreign socket, read now. None: if the kernel no
    * longer lists the socket it is gone (404); if it does, its fd is passing
    * between processes (SCM_RIGHTS) or held only by the kernel, so wait a
    * moment for a receiver, then say so (409) — never "gone" for a live socket.
    */
-  private async holdersOf(view: ConnectionView): Promise<readonly { pid: number; fd: number }[]> {
+  private async freshHolders(view: ConnectionView): Promise<readonly Holder[]> {
     let holders = await this.deps.processMap.refreshFor(view.inode);
     if (holders.length > 0) return holders;
     const open = this.deps.stillOpen ? await this.deps.stillOpen(view) : false;
@@ -114,20 +124,31 @@ export class SocketControl {
     );
   }
 
-  /** Retunes another process's socket through a duplicate of one of its holders' fds. */
-  private applyForeign(view: ConnectionView, holders: readonly { pid: number; fd: number }[], patch: Partial<KeepaliveSettings>): PatchResult {
+  /**
+   * Retunes another process's socket through a duplicate of one of its
+   * holders' fds; when every holder last seen has gone (exited, fd closed or
+   * reused, passed on), the holders are read again once.
+   */
+  private async applyForeign(view: ConnectionView, holders: readonly Holder[], patch: Partial<KeepaliveSettings>): Promise<PatchResult> {
+    const first = this.tryHolders(view, holders, patch);
+    if (first.ok || (first.error as { code?: string }).code === 'EPERM') return unwrap(first);
+    const fresh = (await this.freshHolders(view)).filter((h) => !holders.some((k) => k.pid === h.pid && k.fd === h.fd));
+    return fresh.length > 0 ? unwrap(this.tryHolders(view, fresh, patch)) : unwrap(first);
+  }
+
+  private tryHolders(view: ConnectionView, holders: readonly Holder[], patch: Partial<KeepaliveSettings>): { ok: true; result: PatchResult } | { ok: false; error: unknown } {
     const foreign = this.deps.foreign as ForeignAccess;
-    let lastError: unknown;
+    let lastError: unknown = new ApiError('KA_ERR_SOCKET_GONE', `no process holds socket inode ${view.inode} any more: the socket is gone`);
     for (const holder of holders) {
       try {
-        return foreign.withSocket(holder.pid, holder.fd, view.inode, (fd) => retuneAndReadBack(fd, patch));
+        return { ok: true, result: foreign.withSocket(holder.pid, holder.fd, view.inode, (fd) => retuneAndReadBack(fd, patch)) };
       } catch (error) {
         lastError = error;
         // EPERM on one holder means EPERM on all (same caps); other errors: try the next holder.
         if ((error as { code?: string }).code === 'EPERM') break;
       }
     }
-    throw lastError;
+    return { ok: false, error: lastError };
   }
 
   /** Kills a connection the way `ss -K` does. */
@@ -146,6 +167,11 @@ export class SocketControl {
       throw fromSystemError(error, describe(view));
     }
   }
+}
+
+function unwrap(outcome: { ok: true; result: PatchResult } | { ok: false; error: unknown }): PatchResult {
+  if (outcome.ok) return outcome.result;
+  throw outcome.error;
 }
 
 /** Applies `patch`; returns the settings as the kernel holds them before and after. */

@@ -398,6 +398,8 @@ class StreamClient {
       this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: null, error: { code: 'KA_ERR_SOCKET_GONE', message: 'the connection is gone' } }, 'reply');
       return;
     }
+    // Someone is looking at this row: the store reads it exactly each tick, not only at sweeps.
+    this.ctx.store.keepFresh(id, 2_000);
     const refresh = this.detailRefreshDue;
     this.detailRefreshDue = false;
     this.detailInFlight = true;
