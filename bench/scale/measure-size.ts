@@ -160,6 +160,22 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
       log(`no client: ${result.cpuNoClient.totalMsPerSec.toFixed(1)} ms CPU/s (per second: ${result.cpuNoClient.perSecondMs.map((ms) => ms.toFixed(0)).join(' ')})`);
     });
 
+    // The browser before the raw full-snapshot client: its ~100 MB snapshot at 100k would
+    // otherwise still sit in the heap while the one-browser figures are taken.
+    await phase('browser', async () => {
+      const browser = await openFirstBrowser(server.loginUrl);
+      try {
+        const { firstWindowBytes, firstWindowFrames, rowsShownMs, rowsShownWallMs, problems } = browser;
+        result.browser = { firstWindowBytes, firstWindowFrames, rowsShownMs: round(rowsShownMs, 0), rowsShownWallMs: round(rowsShownWallMs, 0), cpu: null, problems };
+        log(`browser: ${(browser.firstWindowBytes / 1e6).toFixed(2)} MB in the first 5 s, a row after ${browser.rowsShownMs?.toFixed(0) ?? '—'} ms`);
+        await sleep(SETTLE_MS);
+        result.browser.cpu = await measureCpuWindow(server.pid, options.windowSec);
+        log(`one browser: ${result.browser.cpu.totalMsPerSec.toFixed(1)} ms CPU/s`);
+      } finally {
+        await browser.close();
+      }
+    });
+
     await phase('raw client', async () => {
       const probe = await StreamProbe.open(server.base, server.token, ownPids);
       try {
@@ -178,20 +194,6 @@ export async function measureSize(options: SizeOptions): Promise<SizeResult> {
         log(`raw client: snapshot ${(snapshot.bytes / 1e6).toFixed(1)} MB in ${result.stream.snapshotMs} ms; idle ${(idle.wireBytesPerSec / 1000).toFixed(1)} kB/s on the wire`);
       } finally {
         await probe.close();
-      }
-    });
-
-    await phase('browser', async () => {
-      const browser = await openFirstBrowser(server.loginUrl);
-      try {
-        const { firstWindowBytes, firstWindowFrames, rowsShownMs, rowsShownWallMs, problems } = browser;
-        result.browser = { firstWindowBytes, firstWindowFrames, rowsShownMs: round(rowsShownMs, 0), rowsShownWallMs: round(rowsShownWallMs, 0), cpu: null, problems };
-        log(`browser: ${(browser.firstWindowBytes / 1e6).toFixed(2)} MB in the first 5 s, a row after ${browser.rowsShownMs?.toFixed(0) ?? '—'} ms`);
-        await sleep(SETTLE_MS);
-        result.browser.cpu = await measureCpuWindow(server.pid, options.windowSec);
-        log(`one browser: ${result.browser.cpu.totalMsPerSec.toFixed(1)} ms CPU/s`);
-      } finally {
-        await browser.close();
       }
     });
 

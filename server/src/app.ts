@@ -64,6 +64,8 @@ export interface AppOptions {
   webRoot?: string;
   /** Process-map refresh interval, ms. */
   processIntervalMs?: number;
+  /** Every foreign socket's settings are read again within this, ms (default 30 s). */
+  foreignRefreshMs?: number;
   sysctlDir?: string;
   /** Injected native pieces (default: the addon's). */
   foreign?: ForeignAccess | null;
@@ -121,7 +123,10 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   const selected: SelectedSource = await selectSource(options.source ?? 'auto', factories, log);
   const foreign = options.foreign === undefined ? nativeForeignAccess() : options.foreign;
   const killer = options.killer === undefined ? nativeKiller() : options.killer;
-  const foreignSettings = new ForeignSettings(foreign ? createForeignReader(foreign) : null);
+  const foreignSettings = new ForeignSettings(foreign ? createForeignReader(foreign) : null, {
+    tickMs: intervalMs,
+    ...(options.foreignRefreshMs ? { refreshMs: options.foreignRefreshMs } : {}),
+  });
   const processMap = new ProcessMap({ now });
   const lab = new Lab(now, options.maxLabObjects ?? 256);
   const blackholes = new Blackholes();

@@ -6,7 +6,7 @@
 import type { ConnectionView } from '@keepalive-dashboard/shared';
 
 /** Jitter allowed on absolute times, ms; ss prints coarse durations, so more for long timers. */
-export function timeTolerance(remainingMs: number | null): number {
+function timeTolerance(remainingMs: number | null): number {
   if (remainingMs === null) return 0;
   if (remainingMs >= 600_000) return 61_000;
   if (remainingMs >= 10_000) return 1_100;

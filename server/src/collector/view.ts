@@ -34,7 +34,7 @@ export interface ViewContext {
   advisoryOptions: AdvisoryOptions;
 }
 
-export function derive(connection: Connection, settings: KeepaliveSettings | null, now: number): Derived | null {
+function derive(connection: Connection, settings: KeepaliveSettings | null, now: number): Derived | null {
   const info = connection.tcpInfo;
   // A listener never probes: its settings only pass on to the sockets it accepts.
   if (connection.state === 'LISTEN') return null;

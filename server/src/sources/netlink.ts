@@ -87,7 +87,7 @@ function decode(table: TcpSocketTable): Connection[] {
 }
 
 /** The kernel's name for a socket, from how this source spelled it (the reverse of endpoint() below); null without a cookie. */
-export function diagKey(c: Connection): DiagKey | null {
+function diagKey(c: Connection): DiagKey | null {
   if (!c.cookie) return null;
   const local = unspell(c.family, c.local.address);
   const key: DiagKey = { family: c.family, local: { address: local.address, port: c.local.port }, peer: { address: unspell(c.family, c.peer.address).address, port: c.peer.port }, cookie: c.cookie };

@@ -68,6 +68,11 @@ class SharedFrames {
     return this.snapshotText;
   }
 
+  /** A new delta: a cached snapshot is stale, and at 100k connections it is ~100 MB to hold for nobody. */
+  onDelta(delta: Delta): void {
+    if (delta.seq !== this.snapshotSeq) this.snapshotText = null;
+  }
+
   delta(delta: Delta): Buffer {
     if (delta.seq !== this.deltaSeq || this.deltaText === null) {
       const frame: ServerFrame = { type: 'delta', seq: delta.seq, serverTime: delta.serverTime, added: delta.added, changed: delta.changed, removed: delta.removed, totals: delta.totals };
@@ -460,6 +465,7 @@ export async function streamRoutes(fastify: FastifyInstance, ctx: AppContext): P
   let latest: Delta | null = null;
   const offDelta = (delta: Delta): void => {
     latest = delta;
+    shared.onDelta(delta);
     for (const client of clients) client.onDelta(delta);
   };
   ctx.store.on('delta', offDelta);
