@@ -15,7 +15,8 @@
         "src/diag_destroy.cc",
         "src/foreign.cc",
         "src/foreign_batch.cc",
-        "src/file_lock.cc"
+        "src/file_lock.cc",
+        "src/proc_fds.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -7,6 +7,7 @@
 #include "foreign.h"
 #include "foreign_batch.h"
 #include "keepalive.h"
+#include "proc_fds.h"
 #include "tcp_info.h"
 
 namespace keepalive {
@@ -28,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketIdentity", Napi::Function::New(env, SocketIdentity, "socketIdentity"));
   exports.Set("foreignKeepaliveBatch", Napi::Function::New(env, ForeignKeepaliveBatch, "foreignKeepaliveBatch"));
   exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusive, "flockExclusive"));
+  exports.Set("scanProcSocketsAsync", Napi::Function::New(env, ScanProcSocketsAsync, "scanProcSocketsAsync"));
   return exports;
 }
 

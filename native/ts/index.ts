@@ -2,7 +2,8 @@
  * keepalive-dashboard's native layer: tcp_info and keepalive options on a
  * socket this process holds or (pidfd_getfd) another process holds, the
  * host-wide inet_diag dump (whole, or diffed against the last sweep), exact
- * lookups by 4-tuple and cookie, batched foreign reads, and SOCK_DESTROY. Linux only; elsewhere every
+ * lookups by 4-tuple and cookie, batched foreign reads, SOCK_DESTROY, and the
+ * /proc walk that maps socket inodes to the pids/fds holding them. Linux only; elsewhere every
  * call throws ENOTSUP.
  */
 import { destroySocketWith, type DestroyTarget } from './destroy.js';
@@ -15,6 +16,7 @@ import { withForeignSocketWith, type ForeignRaw, type ForeignSocketExpectation }
 import { readForeignKeepaliveBatchWith, type ForeignBatchItem, type ForeignBatchResult } from './foreign-batch.js';
 import { loadAddon, throwingAddon } from './loader.js';
 import type { RawAddon } from './native.js';
+import { scanProcSocketsWith, type ProcSocketScan, type ProcSocketScanOptions } from './proc-sockets.js';
 import { nameTcpInfo, type TcpInfo } from './tcp-info.js';
 import { validateKeepalive, type KeepaliveSettings } from './validate.js';
 
@@ -38,7 +40,8 @@ export type { DiagKey, TcpLookupResult } from './diag-lookup.js';
 export type { DestroyTarget } from './destroy.js';
 export type { ForeignSocketExpectation } from './foreign.js';
 export type { ForeignBatchItem, ForeignBatchResult } from './foreign-batch.js';
-export type { RawDiagChanges, RawDiagLookup, RawDiagObject, RawDiagTable, RawSocketIdentity } from './native.js';
+export { SOCKET_FD_WORDS, type ProcSocketScan, type ProcSocketScanOptions } from './proc-sockets.js';
+export type { RawDiagChanges, RawDiagLookup, RawDiagObject, RawDiagTable, RawProcSockets, RawSocketIdentity } from './native.js';
 
 export interface NativeApi {
   /** The kernel's struct tcp_info for the socket. */
@@ -97,6 +100,14 @@ export interface NativeApi {
    * until it is closed or its process dies. Released by closing the fd.
    */
   lockFileExclusive(fd: number): void;
+
+  /**
+   * Every socket fd of every process (or of `pids`): readdir + readlinkat of
+   * <procRoot>/<pid>/fd on the libuv pool. A process that exits meanwhile is
+   * skipped; one whose fds we may not list counts in deniedPids. Rejects
+   * (code ENOENT, EACCES…) only when procRoot itself can't be listed.
+   */
+  scanProcSocketsAsync(options?: ProcSocketScanOptions): Promise<ProcSocketScan>;
 }
 
 export interface NativeOptions {
@@ -177,6 +188,7 @@ export function createNative(options: NativeOptions = {}): NativeApi {
       if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`fd must be a non-negative integer, got ${String(fd)}`);
       need('flockExclusive')(fd);
     },
+    scanProcSocketsAsync: (options) => scanProcSocketsWith(() => need('scanProcSocketsAsync'), options),
   };
   return api;
 }
@@ -197,3 +209,4 @@ export const setForeignKeepalive = native.setForeignKeepalive;
 export const getForeignTcpInfo = native.getForeignTcpInfo;
 export const readForeignKeepaliveBatch = native.readForeignKeepaliveBatch;
 export const lockFileExclusive = native.lockFileExclusive;
+export const scanProcSocketsAsync = native.scanProcSocketsAsync;

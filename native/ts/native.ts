@@ -74,6 +74,17 @@ export interface RawDiagObject {
   tcpInfo?: Record<string, number>;
 }
 
+/** scanProcSocketsAsync's answer; see native/src/proc_fds.h. */
+export interface RawProcSockets {
+  /** 3 per socket fd: pid, fd, inode. */
+  sockets: Float64Array;
+  /** The pids that hold a socket, parallel to comms. */
+  commPids: Uint32Array;
+  comms: string[];
+  scannedPids: number;
+  deniedPids: number;
+}
+
 export interface RawSocketIdentity {
   /** st_ino of the fd: the number in `socket:[…]` and in ss's `ino:`. */
   inode: number;
@@ -108,4 +119,6 @@ export interface RawAddon {
   socketIdentity?(fd: number): RawSocketIdentity;
   /** flock(fd, LOCK_EX | LOCK_NB); throws EAGAIN when another open file description holds a lock. */
   flockExclusive?(fd: number): void;
+  /** pids null: every numeric entry of procRoot. Rejects (ENOENT, EACCES...) only when procRoot can't be listed. */
+  scanProcSocketsAsync?(procRoot: string, pids: number[] | null): Promise<RawProcSockets>;
 }

@@ -3,9 +3,17 @@
  * `socket:[inode]` links in /proc/<pid>/fd. One pass over every fd on the
  * host, so it is linear in fds — unlike `ss -p` and `netstat -p`, which are
  * quadratic (they rescan per socket) and take seconds at 100k sockets.
+ *
+ * The walk runs in the native addon (scanProcSocketsAsync: readdir +
+ * readlinkat on the libuv pool) when it has it; the JavaScript loop below is
+ * the fallback for an addon that is missing or predates it, and gives the
+ * same holders in the same order. At 100k socket fds the JavaScript loop
+ * costs ~1–1.5 s of the main thread (see bench/holders/scan-speed.ts).
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { isSystemError, scanProcSocketsAsync, SOCKET_FD_WORDS } from '@keepalive-dashboard/native';
 
 export interface SocketHolder {
   pid: number;
@@ -28,7 +36,11 @@ export interface ScanOptions {
   procRoot?: string;
   /** Only these pids (an on-demand refresh of one connection's known holders). */
   pids?: readonly number[];
+  /** Which walk: default the addon's when it has one. The bench and the tests compare the two. */
+  engine?: 'native' | 'javascript';
 }
+
+type HolderCounts = Omit<HolderScan, 'durationMs'>;
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 // Yield to the event loop every so many processes so the server stays responsive.
@@ -88,18 +100,54 @@ async function scanPid(procRoot: string, pid: number, holders: Map<number, Socke
   return true;
 }
 
-/** Scans every process (or `options.pids`) and maps socket inode → holders. */
-export async function scanSocketHoldersDetailed(options: ScanOptions = {}): Promise<HolderScan> {
-  const started = performance.now();
-  const procRoot = options.procRoot ?? '/proc';
-  const pids = options.pids ? [...options.pids] : listPids(procRoot);
+async function scanJavaScript(procRoot: string, only: readonly number[] | undefined): Promise<HolderCounts> {
+  const pids = only ? [...only] : listPids(procRoot);
   const holders = new Map<number, SocketHolder[]>();
   let deniedPids = 0;
   for (let i = 0; i < pids.length; i++) {
     if (!(await scanPid(procRoot, pids[i] as number, holders))) deniedPids++;
     if (i % PIDS_PER_SLICE === PIDS_PER_SLICE - 1) await yieldToLoop();
   }
-  return { holders, scannedPids: pids.length - deniedPids, deniedPids, durationMs: performance.now() - started };
+  return { holders, scannedPids: pids.length - deniedPids, deniedPids };
+}
+
+async function scanNative(procRoot: string, pids: readonly number[] | undefined): Promise<HolderCounts> {
+  const scan = await scanProcSocketsAsync({ procRoot, pids });
+  const holders = new Map<number, SocketHolder[]>();
+  const words = scan.sockets;
+  for (let i = 0; i < words.length; i += SOCKET_FD_WORDS) {
+    const pid = words[i] as number;
+    const inode = words[i + 2] as number;
+    const holder = { pid, fd: words[i + 1] as number, comm: scan.comms.get(pid) ?? '' };
+    const list = holders.get(inode);
+    if (list) list.push(holder);
+    else holders.set(inode, [holder]);
+  }
+  return { holders, scannedPids: scan.scannedPids, deniedPids: scan.deniedPids };
+}
+
+// What the native layer throws when the addon can't do the walk: not built, a build from before it, not Linux.
+const NO_NATIVE_SCAN = new Set(['ERR_ADDON_NOT_FOUND', 'ERR_ADDON_STALE', 'ENOTSUP']);
+let nativeScanMissing = false;
+
+/** Scans every process (or `options.pids`) and maps socket inode → holders. */
+export async function scanSocketHoldersDetailed(options: ScanOptions = {}): Promise<HolderScan> {
+  const started = performance.now();
+  const procRoot = options.procRoot ?? '/proc';
+  const engine = options.engine ?? (nativeScanMissing ? 'javascript' : 'native');
+  let counts: HolderCounts;
+  if (engine === 'javascript') {
+    counts = await scanJavaScript(procRoot, options.pids);
+  } else {
+    try {
+      counts = await scanNative(procRoot, options.pids);
+    } catch (error) {
+      if (options.engine === 'native' || !isSystemError(error) || !NO_NATIVE_SCAN.has(error.code)) throw error;
+      nativeScanMissing = true;
+      counts = await scanJavaScript(procRoot, options.pids);
+    }
+  }
+  return { ...counts, durationMs: performance.now() - started };
 }
 
 export async function scanSocketHolders(options: ScanOptions = {}): Promise<Map<number, SocketHolder[]>> {
