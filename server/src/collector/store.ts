@@ -243,10 +243,11 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     this.ticking = true;
     try {
       const now = this.now();
-      if (!this.sweeper.lookup || now >= this.nextSweepAt) {
-        await this.collect();
-      } else {
-        await this.lookupDue(now);
+      if (!this.sweeper.lookup || now >= this.nextSweepAt) await this.collect();
+      // Also right after a sweep: the addon reports only rows the kernel changed,
+      // and an event due now (an advisory threshold crossed) may change none.
+      if (this.sweeper.lookup) {
+        await this.lookupDue(this.now());
         this.readForeign();
       }
     } finally {

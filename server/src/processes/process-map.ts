@@ -110,7 +110,7 @@ export class ProcessMap {
   /**
    * Refreshes every `intervalMs` until stop() — or less often when a scan
    * costs more than SCAN_CPU_SHARE of a core at that pace (100k sockets are
-   * 100k readlinks: ~0.5 s), so attribution never dominates the server's cost.
+   * 100k readlinks, ~0.5 s of mostly kernel time even from the addon), so attribution never dominates the server's cost.
    */
   start(intervalMs: number): void {
     this.stop();
