@@ -196,9 +196,14 @@ export const HealthSchema = Type.Object({
     lookupsLastTick: Type.Integer(),
     /** Sockets whose next keepalive event falls before the next sweep. */
     due: Type.Integer(),
+    /** Times a lookup's "gone" was contradicted by the addon (the next sweep then re-read every row). */
+    sweepResets: Type.Integer(),
     readBack: Type.Object({
       tracked: Type.Integer(),
+      /** Sockets with a known holder whose settings are not read yet. */
       unread: Type.Integer(),
+      /** Sockets not read because no holder is known yet (the process map has not seen them). */
+      unheld: Type.Integer(),
       failed: Type.Integer(),
       /** ms since the stalest settings were read; null when none are tracked. */
       oldestReadAgeMs: Nullable(Type.Number()),

@@ -264,7 +264,7 @@ export class ForeignSettings {
   }
 
   /** For /api/health and the bench. oldestReadAgeMs: of the sockets in line for a re-read. */
-  status(now: number): { tracked: number; unread: number; failed: number; oldestReadAgeMs: number | null; readsPerSec: number } {
+  status(now: number): { tracked: number; unread: number; unheld: number; failed: number; oldestReadAgeMs: number | null; readsPerSec: number } {
     let oldest: number | null = null;
     for (const queue of [this.refresh, this.retrySoon, this.retrySlow]) {
       const readAt = queue.peek()?.entry?.readAt;
@@ -272,9 +272,13 @@ export class ForeignSettings {
     }
     const windowMs = this.rateWindowAt === null ? 0 : now - this.rateWindowAt;
     const readsPerSec = this.lastRatePerSec ?? (windowMs > 0 ? (this.rateWindowReads * 1000) / windowMs : 0);
+    // Unread for want of a holder is the process map's wait, not the reader's: said apart (one pass, asked rarely).
+    let unheld = 0;
+    for (const record of this.tracked.values()) if (record.entry === null && record.holders.length === 0) unheld++;
     return {
       tracked: this.tracked.size,
-      unread: this.unreadCount,
+      unread: this.unreadCount - unheld,
+      unheld,
       failed: this.failedCount,
       oldestReadAgeMs: oldest === null ? null : now - oldest,
       readsPerSec,

@@ -61,6 +61,8 @@ export interface SamplingStatus {
   lookupsLastTick: number;
   /** Sockets whose next keepalive event falls before the next sweep. */
   due: number;
+  /** Times a lookup's "gone" was contradicted by the addon, so the next sweep re-read every row. */
+  sweepResets: number;
 }
 
 export interface StoreEvents {
@@ -108,8 +110,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private readonly keepFreshUntil = new Map<string, number>();
   /** Inodes whose holders or foreign settings changed: their views are recomputed. */
   private readonly dirtyInodes = new Set<number>();
-  /** Removed because a lookup said so: the next sweep checks the addon agrees. */
-  private removedByLookup = new Set<string>();
+  /** Removed because a lookup said so (id → when): the next sweep that began after it checks the addon agrees. */
+  private removedByLookup = new Map<string, number>();
   /** The last keepalive prediction made for each owned socket, kept past its last view: its death is judged against it. */
   private readonly lastPredictions = new Map<number, { derived: NonNullable<ConnectionView['derived']>; seq: number }>();
   private readonly sweeper: Sweeper;
@@ -124,6 +126,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private lastSweepMs = 0;
   private lastDumpMs = 0;
   private lookupsLastTick = 0;
+  private sweepResets = 0;
   private totals: Totals = { connections: 0, byState: {}, keepaliveOn: 0, keepaliveOff: 0, probing: 0 };
   private readonly now: () => number;
   private readonly advisoryOptions: AdvisoryOptions;
@@ -147,7 +150,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   }
 
   sampling(): SamplingStatus {
-    return { sockets: this.views.size, sweepIntervalMs: this.sweepEveryMs, lastSweepMs: this.lastSweepMs, lookupsLastTick: this.lookupsLastTick, due: this.due.size };
+    return { sockets: this.views.size, sweepIntervalMs: this.sweepEveryMs, lastSweepMs: this.lastSweepMs, lookupsLastTick: this.lookupsLastTick, due: this.due.size, sweepResets: this.sweepResets };
   }
 
   snapshot(): { seq: number; serverTime: number; connections: ConnectionView[]; totals: Totals } {
@@ -299,7 +302,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       const prev = this.views.get(id);
       if (!prev || prev.sampledAt > now) continue;
       this.drop(prev, batch);
-      this.removedByLookup.add(id);
+      this.removedByLookup.set(id, now);
     }
     if (fresh) for (const v of views) this.keepFreshUntil.set(v.id, now + KEEP_FRESH_MS);
     this.recomputeDirty(batch, now);
@@ -324,6 +327,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       seen.add(connection.id);
       const prev = this.views.get(connection.id);
       if (prev && prev.sampledAt > now) continue; // a lookup after the dump began is fresher
+      // …and one that found it gone after the dump began: not brought back.
+      if (!prev && (this.removedByLookup.get(connection.id) ?? -Infinity) > now) continue;
       this.place(toView(connection, ctx), prev, batch, slack, now, quiet.has(connection.local.port) && connection.state === 'ESTABLISHED');
     }
     const removed = new Set(result.removed);
@@ -333,10 +338,18 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     }
     // A lookup said "gone" but the addon still holds the row as unchanged: the
     // lookup was wrong (the socket is there); the next sweep reports it anew.
+    // Only lookups before this dump began can be judged by it.
     let disagreed = false;
-    for (const id of this.removedByLookup) if (!removed.has(id) && !seen.has(id)) disagreed = true;
-    this.removedByLookup = new Set();
-    if (disagreed) this.sweeper.reset();
+    const later = new Map<string, number>();
+    for (const [id, at] of this.removedByLookup) {
+      if (at > now) later.set(id, at);
+      else if (!removed.has(id) && !seen.has(id)) disagreed = true;
+    }
+    this.removedByLookup = later;
+    if (disagreed) {
+      this.sweeper.reset();
+      this.sweepResets++;
+    }
     // Kept a while after the socket goes: its death is reported a moment later.
     for (const [inode, p] of this.lastPredictions) if (this.seq - p.seq > 50) this.lastPredictions.delete(inode);
     // Holders learnt since the last step first (they decide whose settings can
