@@ -142,8 +142,9 @@ test('a socket with no holder yet is read as soon as track() gives it one', () =
   settings.track(7, [], 0);
   assert.deepEqual(settings.readDue(0), []);
   assert.equal(reader.calls.length, 0);
-  assert.equal(settings.status(0).unread, 1);
+  assert.deepEqual([settings.status(0).unread, settings.status(0).unheld], [0, 1], 'waiting for a holder, not for a read');
   settings.track(7, holder(42, 5), 1000);
+  assert.deepEqual([settings.status(1000).unread, settings.status(1000).unheld], [1, 0]);
   assert.deepEqual(settings.readDue(1000), [7]);
   assert.deepEqual(reader.calls, [{ pid: 42, inodes: [7] }]);
   assert.deepEqual(settings.get(7), { settings: KA, error: null, readAt: 1000 });
@@ -244,7 +245,7 @@ test('untrack: a gone socket is never read again and leaves the counts', () => {
   settings.untrack(6);
   settings.readDue(0);
   assert.equal(reader.calls.length, 0);
-  assert.deepEqual(settings.status(0), { tracked: 0, unread: 0, failed: 0, oldestReadAgeMs: null, readsPerSec: 0 });
+  assert.deepEqual(settings.status(0), { tracked: 0, unread: 0, unheld: 0, failed: 0, oldestReadAgeMs: null, readsPerSec: 0 });
 });
 
 test('createForeignReader: an addon built before the batch falls back to one read per socket, and stops asking', () => {
