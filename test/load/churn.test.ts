@@ -23,8 +23,10 @@ const RATE = 1000;
 const SECONDS = 60;
 const MAX_OPEN = 4000;
 // Long enough for the deltas it does not read to fill the loopback socket
-// buffers (several MB) and pile up past the server's high-water mark.
-const SLOW_PAUSE_MS = 15_000;
+// buffers and the server's high-water mark (~14 MB together, at ~1 MB/s of
+// churn deltas: 15 s was too close to call), and past the half stall time
+// (15 s) after which a client taking nothing is owed the whole state instead.
+const SLOW_PAUSE_MS = 25_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const isChurn = (v: ConnectionView): boolean => v.local.address === CHURN_ADDRESS || v.peer.address === CHURN_ADDRESS;
@@ -52,7 +54,7 @@ test(`${RATE} connections opened and closed per second for ${SECONDS} s: the str
   // it behind and catches it up (a folded delta, or the whole state again).
   const slow = await openModelStream(server.url, server.token);
   t.after(() => slow.close());
-  const pauses = [5_000, 35_000].map((at) =>
+  const pauses = [5_000, 32_000].map((at) =>
     sleep(at).then(async () => {
       slow.socket.pause();
       await sleep(SLOW_PAUSE_MS);
