@@ -13,15 +13,7 @@
 #include <cstdint>
 
 #include "errors.h"
-
-// The numbers are the same on every architecture (the 5.x unified table);
-// old libc headers may still lack the names.
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
+#include "pidfd.h"
 
 namespace keepalive {
 

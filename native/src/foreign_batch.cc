@@ -17,13 +17,7 @@
 
 #include "errors.h"
 #include "netlink.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
+#include "pidfd.h"
 
 namespace keepalive {
 namespace {

@@ -5,6 +5,8 @@
  */
 import type { ConnectionView } from '@keepalive-dashboard/shared';
 
+import { sameHolders } from '../processes/holders.js';
+
 /** Jitter allowed on absolute times, ms; ss prints coarse durations, so more for long timers. */
 function timeTolerance(remainingMs: number | null): number {
   if (remainingMs === null) return 0;
@@ -82,8 +84,4 @@ export function viewChanged(prev: ConnectionView, next: ConnectionView, slackMs 
 function sameSettings(a: ConnectionView['keepalive'], b: ConnectionView['keepalive']): boolean {
   if (!a || !b) return a === b;
   return a.enabled === b.enabled && a.idleSec === b.idleSec && a.intervalSec === b.intervalSec && a.count === b.count && a.userTimeoutMs === b.userTimeoutMs;
-}
-
-function sameHolders(a: ConnectionView['holders'], b: ConnectionView['holders']): boolean {
-  return a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd && h.comm === b[i]?.comm);
 }

@@ -13,6 +13,8 @@
  */
 import type { ErrorBody, Holder, KeepaliveSettings } from '@keepalive-dashboard/shared';
 
+import { sameHolderFds } from '../processes/holders.js';
+
 export interface ForeignBatchItem {
   fd: number;
   inode: number;
@@ -139,10 +141,6 @@ function describeError(error: unknown): ErrorBody {
   return { code, message: error instanceof Error ? error.message : String(error) };
 }
 
-function sameHolders(a: readonly Holder[], b: readonly Holder[]): boolean {
-  return a === b || (a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd));
-}
-
 function sameEntry(a: ForeignEntry | null, b: ForeignEntry): boolean {
   if (!a) return false;
   if (a.error || b.error) return a.error?.code === b.error?.code && a.error?.message === b.error?.message;
@@ -188,7 +186,7 @@ export class ForeignSettings {
       if (holders.length > 0) this.pending.push(record);
       return;
     }
-    if (sameHolders(known.holders, holders)) return;
+    if (sameHolderFds(known.holders, holders)) return;
     known.holders = holders;
     known.holderIndex = 0;
     if (holders.length === 0 || known.queue === this.pending) return;

@@ -19,12 +19,12 @@ import {
   type Connection,
   type ConnectionView,
   type Capabilities,
-  type Holder,
   type Totals,
 } from '@keepalive-dashboard/shared';
 
 import type { Lab } from '../control/lab.js';
 import type { EventBus } from '../events.js';
+import { sameHolderFds } from '../processes/holders.js';
 import type { ProcessMap } from '../processes/process-map.js';
 import { hiddenForeignSocket } from '../security/foreign-permission.js';
 import type { Source } from '../sources/types.js';
@@ -97,9 +97,11 @@ class Batch {
   get empty(): boolean {
     return this.added.size === 0 && this.changed.size === 0 && this.gone.length === 0;
   }
+  /** A view that changed: still "added" if it appeared in this same step. */
+  changedTo(view: ConnectionView): void {
+    (this.added.has(view.id) ? this.added : this.changed).set(view.id, view);
+  }
 }
-
-const sameHolders = (a: readonly Holder[], b: readonly Holder[]): boolean => a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd);
 
 export class ConnectionStore extends EventEmitter<StoreEvents> {
   private readonly views = new Map<string, ConnectionView>();
@@ -259,26 +261,26 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   }
 
   private async lookupDue(now: number): Promise<void> {
-    const views: ConnectionView[] = [];
+    const wanted = new Map<string, ConnectionView>();
     for (const [id, at] of this.due) {
       if (at > now) continue;
       const view = this.views.get(id);
       if (!view || now - at > OVERDUE_GIVE_UP_MS) this.due.delete(id);
-      else views.push(view);
+      else wanted.set(id, view);
     }
     for (const [id, until] of this.keepFreshUntil) {
       const view = this.views.get(id);
       if (!view || until < now) this.keepFreshUntil.delete(id);
-      else if (!this.due.has(id) || (this.due.get(id) ?? 0) > now) views.push(view);
+      else wanted.set(id, view);
     }
     // The lab's sockets are what the dead-peer lab is about: always exact.
     for (const entry of this.options.lab.list()) {
       const view = entry.inode > 0 ? this.findByInode(entry.inode) : undefined;
-      if (view && !views.includes(view)) views.push(view);
+      if (view) wanted.set(view.id, view);
     }
-    this.lookupsLastTick = views.length;
-    if (views.length > 0) {
-      await this.lookupNow(views, new Batch(), false);
+    this.lookupsLastTick = wanted.size;
+    if (wanted.size > 0) {
+      await this.lookupNow([...wanted.values()], new Batch(), false);
       return;
     }
     const batch = new Batch();
@@ -394,9 +396,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       this.trackForeign(view, now);
     } else if (viewChanged(prev, view, slackMs, ignoreTraffic)) {
       this.set(view);
-      if (!batch.added.has(view.id)) batch.changed.set(view.id, view);
-      else batch.added.set(view.id, view);
-      if (!sameHolders(prev.holders, view.holders)) this.trackForeign(view, now);
+      batch.changedTo(view);
+      if (!sameHolderFds(prev.holders, view.holders)) this.trackForeign(view, now);
     } else {
       // Unchanged to a viewer; its next event may still have moved (a fresh read).
       this.noteDue(prev);
@@ -447,7 +448,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       const view = this.findByInode(inode);
       if (view) {
         const after = this.recomputeView(view, batch);
-        if (after && !sameHolders(after.holders, view.holders)) this.trackForeign(after, now);
+        if (after && !sameHolderFds(after.holders, view.holders)) this.trackForeign(after, now);
       }
     }
   }
@@ -457,8 +458,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     const rebuilt = toView(connectionOf(view), this.viewContext(view.sampledAt));
     if (!viewChanged(view, rebuilt)) return view;
     this.set(rebuilt);
-    if (batch.added.has(rebuilt.id)) batch.added.set(rebuilt.id, rebuilt);
-    else batch.changed.set(rebuilt.id, rebuilt);
+    batch.changedTo(rebuilt);
     return rebuilt;
   }
 

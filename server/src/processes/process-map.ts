@@ -3,6 +3,7 @@
  * demand for one connection — never on every collection tick, since a full
  * /proc scan costs far more than the socket dump itself.
  */
+import { sameHolders } from './holders.js';
 import { scanSocketHoldersDetailed, type ScanOptions, type SocketHolder } from './scan.js';
 
 /** Share of a core the periodic scan may take on average. */
@@ -157,6 +158,3 @@ export class ProcessMap {
   }
 }
 
-function sameHolders(a: readonly SocketHolder[], b: readonly SocketHolder[]): boolean {
-  return a.length === b.length && a.every((h, i) => h.pid === b[i]?.pid && h.fd === b[i]?.fd && h.comm === b[i]?.comm);
-}
