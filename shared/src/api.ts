@@ -10,7 +10,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import { ConnectionSchema, EndpointSchema } from './connection.js';
-import { ConnectionFilterSchema, ConnectionViewSchema, ErrorBodySchema, EventSchema, SysctlSchema } from './protocol.js';
+import { ConnectionFilterSchema, ConnectionViewSchema, ErrorBodySchema, EventSchema, NamespaceSchema, NetnsRefSchema, SysctlSchema } from './protocol.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -33,6 +33,12 @@ export const EventsQuerySchema = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     before: Type.Optional(Type.Integer({ minimum: 0 })),
   },
+  { additionalProperties: false, noun: 'parameter' },
+);
+
+/** Which namespace's sysctls: its nsfs inode; absent = the server's own. */
+export const NetnsQuerySchema = Type.Object(
+  { netns: Type.Optional(Type.Integer({ minimum: 0 })) },
   { additionalProperties: false, noun: 'parameter' },
 );
 
@@ -92,12 +98,15 @@ export type Killed = Static<typeof KilledSchema>;
 const BoundSchema = Type.Object({ min: Type.Number(), max: Type.Number(), unit: Type.String(), label: Type.String() });
 export const SysctlViewSchema = Type.Composite([
   SysctlSchema,
-  Type.Object({ bounds: Type.Record(Type.String(), BoundSchema), writable: Type.Boolean() }),
+  Type.Object({ bounds: Type.Record(Type.String(), BoundSchema), writable: Type.Boolean(), netns: NetnsRefSchema }),
 ]);
 export type SysctlView = Static<typeof SysctlViewSchema>;
 
 export const SysctlChangeSchema = Type.Object({ before: SysctlSchema, after: SysctlSchema });
 export type SysctlChange = Static<typeof SysctlChangeSchema>;
+
+export const NamespaceListSchema = Type.Object({ serverTime: Type.Number(), namespaces: Type.Array(NamespaceSchema) });
+export type NamespaceList = Static<typeof NamespaceListSchema>;
 
 export const LabEntrySchema = Type.Object({
   id: Type.String(),

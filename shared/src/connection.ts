@@ -93,17 +93,28 @@ export const ConnectionSchema = Type.Object({
   sendQ: Type.Integer({ minimum: 0 }),
   timer: TimerSchema,
   tcpInfo: Type.Optional(ConnectionTcpInfoSchema),
+  /**
+   * The network namespace the socket lives in: the inode of its nsfs file
+   * (`ls -iL /proc/PID/ns/net`). Absent in captures, which do not say.
+   */
+  netns: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type Connection = Static<typeof ConnectionSchema>;
 
 export const SOURCE_NAMES = ['netlink', 'ss', 'netstat', 'proc'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
-/** The id rule, shared by every source so the same socket gets the same id. */
-export function connectionId(c: Pick<Connection, 'cookie' | 'inode' | 'local' | 'peer'>): string {
+/**
+ * The id rule, shared by every source so the same socket gets the same id.
+ * Cookies (one counter for the whole host since Linux 5.12) and socket inodes
+ * are unique across namespaces; a 4-tuple is not (every container may have a
+ * 10.0.0.2:5432), so a TIME-WAIT id outside the server's own namespace
+ * carries the namespace: `tw@<netns>:…`.
+ */
+export function connectionId(c: Pick<Connection, 'cookie' | 'inode' | 'local' | 'peer'>, foreignNetns?: number): string {
   if (c.cookie) return c.cookie;
   if (c.inode > 0) return `ino:${c.inode}`;
-  return `tw:${formatEndpoint(c.local)}-${formatEndpoint(c.peer)}`;
+  return `tw${foreignNetns ? `@${foreignNetns}` : ''}:${formatEndpoint(c.local)}-${formatEndpoint(c.peer)}`;
 }
 
 /** `a.b.c.d:port` or `[v6]:port`, as ss writes them. */

@@ -26,6 +26,7 @@ export function matchesFilter(view: ConnectionView, filter: ConnectionFilter): b
   if (filter.keepalive !== undefined && keepaliveOn(view) !== (filter.keepalive === 'on')) return false;
   if (filter.probing !== undefined && inProbePhase(view) !== filter.probing) return false;
   if (filter.owned !== undefined && (view.ownership === 'owned') !== filter.owned) return false;
+  if (filter.netns !== undefined && view.netns?.inode !== filter.netns) return false;
   return true;
 }
 

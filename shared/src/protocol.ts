@@ -77,6 +77,31 @@ export type Derived = Static<typeof DerivedSchema>;
 export const AdvisorySchema = Type.Object({ code: Type.String(), message: Type.String() });
 export type Advisory = Static<typeof AdvisorySchema>;
 
+/** Which network namespace a socket lives in, as a row shows it. */
+export const NetnsRefSchema = Type.Object({
+  /** The nsfs inode (`ls -iL /proc/PID/ns/net`, `lsns -t net`): the namespace's identity. */
+  inode: Type.Integer({ minimum: 0 }),
+  /** What a person calls it: its `ip netns` name, its container or pod, "host", or `netns:<inode>`. */
+  label: Type.String(),
+  /** The server's own namespace. */
+  own: Type.Boolean(),
+});
+export type NetnsRef = Static<typeof NetnsRefSchema>;
+
+export const CONTAINER_RUNTIMES = ['docker', 'containerd', 'cri-o', 'podman', 'lxc', 'systemd'] as const;
+
+/** The container, pod or unit a namespace's processes belong to, read from /proc/PID/cgroup. */
+export const NetnsOwnerSchema = Type.Object({
+  runtime: Type.Union(CONTAINER_RUNTIMES.map((r) => Type.Literal(r))),
+  /** Container id (full, as the cgroup path has it), or the systemd unit name. */
+  id: Type.String(),
+  /** Kubernetes pod UID when the cgroup path names one (kubepods…pod<uid>). */
+  podUid: Nullable(Type.String()),
+});
+export type NetnsOwner = Static<typeof NetnsOwnerSchema>;
+
+export const NETNS_READERS = ['netlink', 'ss', 'netstat', 'proc'] as const;
+
 /** One connection as the dashboard shows it. */
 export const ConnectionViewSchema = Type.Object({
   id: Type.String(),
@@ -106,6 +131,8 @@ export const ConnectionViewSchema = Type.Object({
   keepaliveError: Nullable(ErrorBodySchema),
   derived: Nullable(DerivedSchema),
   advisories: Type.Array(AdvisorySchema),
+  /** The network namespace; null where the source does not say (captures). */
+  netns: Nullable(NetnsRefSchema),
 });
 export type ConnectionView = Static<typeof ConnectionViewSchema>;
 
@@ -119,6 +146,8 @@ export const ConnectionFilterSchema = Type.Object(
     keepalive: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
     probing: Type.Optional(Type.Boolean()),
     owned: Type.Optional(Type.Boolean()),
+    /** Only sockets of this network namespace (its nsfs inode). */
+    netns: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -152,6 +181,37 @@ export const SysctlPatchSchema = Type.Object(
 );
 export type SysctlPatch = Static<typeof SysctlPatchSchema>;
 
+/** One network namespace on the host, as /api/namespaces lists it. */
+export const NamespaceSchema = Type.Object({
+  inode: Type.Integer({ minimum: 0 }),
+  label: Type.String(),
+  /** Its `ip netns` name (a file in /run/netns), if it has one. */
+  name: Nullable(Type.String()),
+  /** The container, pod or unit its processes belong to. */
+  owner: Nullable(NetnsOwnerSchema),
+  /** The server's own namespace. */
+  own: Type.Boolean(),
+  /** The host's initial namespace (pid 1's). */
+  initial: Type.Boolean(),
+  /** The file the server reaches it through (/proc/PID/ns/net or a bind mount such as /run/netns/NAME). */
+  path: Type.String(),
+  /** Processes inside (the first few; `processCount` says how many). */
+  processes: Type.Array(Type.Object({ pid: Type.Integer(), comm: Type.String() })),
+  processCount: Type.Integer(),
+  /** TCP sockets listed in it at the last sweep. */
+  sockets: Type.Integer(),
+  /** How its sockets are read: the addon's netlink socket opened inside, or a fallback. Null when they cannot be read. */
+  reader: Nullable(Type.Union(NETNS_READERS.map((r) => Type.Literal(r)))),
+  /** Why it could not be entered or read (e.g. EPERM: entering needs CAP_SYS_ADMIN); null when it was. */
+  error: Nullable(ErrorBodySchema),
+  /** Its net.ipv4.tcp_keepalive_* defaults; null when they cannot be read (`sysctlError` says why). */
+  sysctl: Nullable(SysctlSchema),
+  sysctlError: Nullable(ErrorBodySchema),
+  /** Epoch ms the server first saw it. */
+  firstSeenAt: Type.Number(),
+});
+export type Namespace = Static<typeof NamespaceSchema>;
+
 export const CapabilitiesSchema = Type.Object({
   /** Kill connections (SOCK_DESTROY), black-hole lab peers. */
   netAdmin: Type.Boolean(),
@@ -159,6 +219,8 @@ export const CapabilitiesSchema = Type.Object({
   sysPtrace: Type.Boolean(),
   /** Write net.ipv4.tcp_keepalive_* sysctls. */
   sysctlWrite: Type.Boolean(),
+  /** Enter other network namespaces (setns needs CAP_SYS_ADMIN) to list their sockets and sysctls. */
+  sysAdmin: Type.Boolean(),
   /** The native addon loaded. */
   native: Type.Boolean(),
   /** What is missing, in words. */
@@ -185,6 +247,14 @@ export const HealthSchema = Type.Object({
     lastWriteError: Type.Optional(Nullable(Type.String())),
   }),
   capabilities: CapabilitiesSchema,
+  /** Network namespaces: how many the server sees, reads, and which it cannot enter (and why). */
+  namespaces: Type.Object({
+    /** `all` (every namespace on the host) or `own` (--namespaces own). */
+    scope: Type.Union([Type.Literal('all'), Type.Literal('own')]),
+    seen: Type.Integer(),
+    read: Type.Integer(),
+    notRead: Type.Array(Type.Object({ inode: Type.Integer(), label: Type.String(), error: ErrorBodySchema })),
+  }),
   lastCollection: Nullable(Type.Object({ at: Type.Number(), durationMs: Type.Number(), connections: Type.Integer() })),
   /** How the server samples the host: full sweeps at an adaptive cadence, exact lookups between them, foreign settings read back. */
   sampling: Type.Object({
@@ -231,6 +301,8 @@ export const EventSchema = Type.Object({
   at: Type.Number(),
   type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
   connectionId: Nullable(Type.String()),
+  /** The network namespace of the connection (or of the sysctl) the event is about. */
+  netns: Type.Optional(NetnsRefSchema),
   /** One line a person can read. */
   summary: Type.String(),
   /** Who asked (client address), for changes. */

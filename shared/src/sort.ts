@@ -12,6 +12,7 @@ import { deadAt, kernelTimerAt, lastRecvAt, nextProbeAt, probesOut } from './kee
 
 export const COLUMN_IDS = [
   'state',
+  'netns',
   'local',
   'peer',
   'process',
@@ -56,6 +57,7 @@ function processKey(view: ConnectionView): string | null {
 /** What each column sorts by; null (no value) sorts last in either direction. */
 export const SORT_KEYS: Readonly<Record<ColumnId, (view: ConnectionView) => SortKey>> = {
   state: (v) => v.state,
+  netns: (v) => (v.netns ? `${v.netns.own ? 0 : 1}${v.netns.label.toLowerCase()}` : null),
   local: (v) => endpointKey(v.local),
   peer: (v) => endpointKey(v.peer),
   process: processKey,
