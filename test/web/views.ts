@@ -28,6 +28,7 @@ export function view(overrides: Partial<ConnectionView> = {}): ConnectionView {
     keepaliveError: null,
     derived: null,
     advisories: [],
+    netns: null,
     ...overrides,
   };
 }

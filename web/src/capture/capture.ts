@@ -58,6 +58,8 @@ export function captureToView(connection: Connection, capturedAt: number): Conne
     keepaliveError: null,
     derived: null,
     advisories: [],
+    // A capture does not say which namespace it was taken in.
+    netns: null,
   };
   if (connection.tcpInfo) view.tcpInfo = connection.tcpInfo;
   return view;
