@@ -8,6 +8,8 @@
         "src/tcp_info.cc",
         "src/keepalive.cc",
         "src/netlink.cc",
+        "src/netns.cc",
+        "src/netns_api.cc",
         "src/diag_dump.cc",
         "src/diag_diff.cc",
         "src/diag_lookup.cc",

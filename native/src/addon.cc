@@ -7,6 +7,7 @@
 #include "foreign.h"
 #include "foreign_batch.h"
 #include "keepalive.h"
+#include "netns_api.h"
 #include "proc_fds.h"
 #include "tcp_info.h"
 
@@ -24,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tcpDiffClose", Napi::Function::New(env, TcpDiffClose, "tcpDiffClose"));
   exports.Set("tcpDiagLookupAsync", Napi::Function::New(env, TcpDiagLookupAsync, "tcpDiagLookupAsync"));
   exports.Set("diagDestroy", Napi::Function::New(env, DiagDestroy, "diagDestroy"));
+  exports.Set("netnsOpenFile", Napi::Function::New(env, NetnsOpenFile, "netnsOpenFile"));
   exports.Set("pidfdGetfd", Napi::Function::New(env, PidfdGetfd, "pidfdGetfd"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
   exports.Set("socketIdentity", Napi::Function::New(env, SocketIdentity, "socketIdentity"));

@@ -21,6 +21,7 @@
 #include "diag_diff.h"
 #include "diag_table.h"
 #include "errors.h"
+#include "netns_api.h"
 
 namespace keepalive {
 namespace {
@@ -66,19 +67,24 @@ Napi::Value CookieText(Napi::Env env, uint64_t cookie) {
   return Napi::String::New(env, hex, 16);
 }
 
+const NetnsTarget* TargetOf(const std::optional<NetnsTarget>& target) { return target ? &*target : nullptr; }
+
 class DumpWorker : public Napi::AsyncWorker {
  public:
-  explicit DumpWorker(Napi::Env env)
-      : Napi::AsyncWorker(env, "keepalive:tcpDiagDump"), deferred_(Napi::Promise::Deferred::New(env)) {}
+  DumpWorker(Napi::Env env, std::optional<NetnsTarget> target)
+      : Napi::AsyncWorker(env, "keepalive:tcpDiagDump"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        target_(std::move(target)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
-  void Execute() override { DumpTcpTable(&table_); }
+  void Execute() override { DumpTcpTable(TargetOf(target_), &table_); }
 
   void OnOK() override { Settle(Env(), &deferred_, table_.failure, [&] { return TableToJs(Env(), &table_); }); }
 
  private:
   Napi::Promise::Deferred deferred_;
+  std::optional<NetnsTarget> target_;
   DiagTable table_;
 };
 
@@ -134,12 +140,15 @@ class SweepWorker : public Napi::AsyncWorker {
 
 class LookupWorker : public Napi::AsyncWorker {
  public:
-  LookupWorker(Napi::Env env, std::vector<DiagKey> keys)
-      : Napi::AsyncWorker(env, "keepalive:tcpDiagLookup"), deferred_(Napi::Promise::Deferred::New(env)), keys_(std::move(keys)) {}
+  LookupWorker(Napi::Env env, std::optional<NetnsTarget> target, std::vector<DiagKey> keys)
+      : Napi::AsyncWorker(env, "keepalive:tcpDiagLookup"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        target_(std::move(target)),
+        keys_(std::move(keys)) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
-  void Execute() override { LookupTcpSockets(keys_, &found_, &missing_); }
+  void Execute() override { LookupTcpSockets(TargetOf(target_), keys_, &found_, &missing_); }
 
   void OnOK() override {
     Napi::Env env = Env();
@@ -154,6 +163,7 @@ class LookupWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
+  std::optional<NetnsTarget> target_;
   std::vector<DiagKey> keys_;
   DiagTable found_;
   std::vector<uint32_t> missing_;
@@ -171,8 +181,10 @@ bool ParseAddress(uint8_t family, const std::string& text, uint32_t raw[4]) {
 
 Napi::Value TcpDiagDump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  std::optional<NetnsTarget> target;
+  if (!ArgNetns(info, 0, &target)) return env.Undefined();
   DiagTable table;
-  DumpTcpTable(&table);
+  DumpTcpTable(TargetOf(target), &table);
   if (table.failure) {
     ThrowErrno(env, table.failure.err, table.failure.syscall);
     return env.Undefined();
@@ -181,7 +193,9 @@ Napi::Value TcpDiagDump(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value TcpDiagDumpAsync(const Napi::CallbackInfo& info) {
-  auto* worker = new DumpWorker(info.Env());
+  std::optional<NetnsTarget> target;
+  if (!ArgNetns(info, 0, &target)) return info.Env().Undefined();
+  auto* worker = new DumpWorker(info.Env(), std::move(target));
   Napi::Promise promise = worker->Promise();
   worker->Queue();  // the worker deletes itself after OnOK
   return promise;
@@ -190,7 +204,7 @@ Napi::Value TcpDiagDumpAsync(const Napi::CallbackInfo& info) {
 Napi::Value TcpDiagDumpObjects(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   DiagTable table;
-  DumpTcpTable(&table);
+  DumpTcpTable(nullptr, &table);
   if (table.failure) {
     ThrowErrno(env, table.failure.err, table.failure.syscall);
     return env.Undefined();
@@ -257,7 +271,9 @@ Napi::Value TcpDiagDumpObjects(const Napi::CallbackInfo& info) {
 
 Napi::Value TcpDiffCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto* ref = new DifferRef(std::make_shared<DiagDiffer>());
+  std::optional<NetnsTarget> target;
+  if (!ArgNetns(info, 0, &target)) return env.Undefined();
+  auto* ref = new DifferRef(std::make_shared<DiagDiffer>(std::move(target)));
   auto handle = Napi::External<DifferRef>::New(env, ref, [](Napi::Env, DifferRef* r) { delete r; });
   handle.TypeTag(&kDifferTag);
   return handle;
@@ -304,6 +320,8 @@ Napi::Value TcpDiagLookupAsync(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "tcpDiagLookupAsync(words: Uint32Array, addresses: string[])").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  std::optional<NetnsTarget> target;
+  if (!ArgNetns(info, 2, &target)) return env.Undefined();
   Napi::Uint32Array words = info[0].As<Napi::Uint32Array>();
   Napi::Array addresses = info[1].As<Napi::Array>();
   const size_t count = words.ElementLength() / kKeyWords;
@@ -333,7 +351,7 @@ Napi::Value TcpDiagLookupAsync(const Napi::CallbackInfo& info) {
       return env.Undefined();
     }
   }
-  auto* worker = new LookupWorker(env, std::move(keys));
+  auto* worker = new LookupWorker(env, std::move(target), std::move(keys));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

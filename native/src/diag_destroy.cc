@@ -7,7 +7,6 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,6 +17,7 @@
 #include "diag.h"
 #include "errors.h"
 #include "netlink.h"
+#include "netns_api.h"
 
 namespace keepalive {
 namespace {
@@ -44,7 +44,14 @@ bool ArgU32(const Napi::CallbackInfo& info, size_t i, int64_t max, uint32_t* out
   return true;
 }
 
-Failure Destroy(const struct inet_diag_req_v2& body) {
+// `ifname` ('' = unbound) is resolved in the socket's namespace, through the netlink socket.
+Failure Destroy(const NetnsTarget* target, struct inet_diag_req_v2 body, const std::string& ifname) {
+  SockDiagSocket sock;
+  if (Failure f = sock.Open(target)) return f;
+  if (!ifname.empty()) {
+    if (Failure f = sock.InterfaceIndex(ifname.c_str(), &body.id.idiag_if)) return f;
+  }
+
   struct {
     struct nlmsghdr header;
     struct inet_diag_req_v2 body;
@@ -55,9 +62,6 @@ Failure Destroy(const struct inet_diag_req_v2& body) {
   request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
   request.header.nlmsg_seq = 1;
   request.body = body;
-
-  SockDiagSocket sock;
-  if (Failure f = sock.Open()) return f;
   if (Failure f = sock.Send(&request, sizeof request)) return f;
   std::unique_ptr<uint8_t[]> buffer(new uint8_t[kNetlinkReceiveBuffer]);
   for (;;) {
@@ -85,6 +89,10 @@ Napi::Value DiagDestroy(const Napi::CallbackInfo& info) {
       !ArgU32(info, 6, UINT32_MAX, &cookieHigh) || !ArgU32(info, 7, UINT32_MAX, &cookieLow)) {
     return env.Undefined();
   }
+  std::optional<NetnsTarget> target;
+  if (!ArgNetns(info, 8, &target)) {
+    return env.Undefined();
+  }
   if (family != 4 && family != 6) {
     ThrowCode(env, "EINVAL", "family must be 4 or 6");
     return env.Undefined();
@@ -101,17 +109,10 @@ Napi::Value DiagDestroy(const Napi::CallbackInfo& info) {
   }
   body.id.idiag_sport = htons(static_cast<uint16_t>(sport));
   body.id.idiag_dport = htons(static_cast<uint16_t>(dport));
-  if (!ifname.empty()) {
-    body.id.idiag_if = if_nametoindex(ifname.c_str());
-    if (body.id.idiag_if == 0) {
-      ThrowErrno(env, errno, "if_nametoindex");
-      return env.Undefined();
-    }
-  }
   // Same word order as the dump reports: [0] is the low half of the u64 cookie.
   body.id.idiag_cookie[0] = cookieLow;
   body.id.idiag_cookie[1] = cookieHigh;
-  if (Failure f = Destroy(body)) ThrowErrno(env, f.err, f.syscall);
+  if (Failure f = Destroy(target ? &*target : nullptr, body, ifname)) ThrowErrno(env, f.err, f.syscall);
   return env.Undefined();
 }
 

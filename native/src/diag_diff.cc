@@ -84,7 +84,10 @@ void DiagDiffer::Sweep(double toleranceMs, bool reset, DiagChanges* out) {
   const uint32_t sweep = ++sweep_;
   const auto toleranceUs = static_cast<int64_t>(std::llround(toleranceMs * 1000));
   DiagTable* changed = &out->changed;
-  StringTable strings(&changed->strings);
+  const int64_t startUs = MonotonicUs();
+  SockDiagSocket sock;
+  if ((changed->failure = sock.Open(target_ ? &*target_ : nullptr))) return;
+  StringTable strings(&changed->strings, &sock);
   // What a reported row needs to become its baseline once the dump succeeded,
   // indexed like changed->rows.
   struct Reported {
@@ -97,8 +100,7 @@ void DiagDiffer::Sweep(double toleranceMs, bool reset, DiagChanges* out) {
   uint32_t row[kColumns];
   RowAddresses addresses;
 
-  const int64_t startUs = MonotonicUs();
-  Failure failure = DumpTcpSockets([&](const struct nlmsghdr* header, int64_t stampUs) {
+  Failure failure = DumpTcpSockets(&sock, [&](const struct nlmsghdr* header, int64_t stampUs) {
     if (!DecodeRow(header, row, &addresses)) return;
     const uint64_t cookie = CookieOf(row);
     if (cookie == 0 || cookie == kNoCookie) {

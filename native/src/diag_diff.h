@@ -5,10 +5,12 @@
 #include <stdint.h>
 
 #include <atomic>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "diag_table.h"
+#include "netns.h"
 
 namespace keepalive {
 
@@ -21,7 +23,11 @@ struct DiagChanges {
 
 class DiagDiffer {
  public:
-  // Dumps the host and diffs it against the baseline; the baseline changes
+  // Every sweep dumps `target`'s network namespace (empty: our own), opening
+  // it afresh each time: the differ keeps no fd that would pin it.
+  explicit DiagDiffer(std::optional<NetnsTarget> target) : target_(std::move(target)) {}
+
+  // Dumps the namespace and diffs it against the baseline; the baseline changes
   // only when the whole dump succeeded (out->changed.failure unset).
   // toleranceMs: how far the absolute moment a time column denotes may move
   // and still count as the same. `reset` forgets the baseline first.
@@ -41,6 +47,7 @@ class DiagDiffer {
   bool Same(const Entry& old, const uint32_t* row, const RowAddresses& addresses, int64_t stampUs,
             int64_t toleranceUs) const;
 
+  const std::optional<NetnsTarget> target_;
   std::unordered_map<uint64_t, Entry> baseline_;
   uint32_t sweep_ = 0;
 };

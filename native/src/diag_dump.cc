@@ -136,7 +136,7 @@ uint32_t StringTable::Interface(uint32_t ifindex) {
   auto found = interfaces_.find(ifindex);
   if (found != interfaces_.end()) return found->second;
   char name[IF_NAMESIZE] = "";
-  uint32_t index = if_indextoname(ifindex, name) != nullptr ? Add(name) : kNoString;
+  uint32_t index = sock_->InterfaceName(ifindex, name) ? Add(name) : kNoString;
   interfaces_.emplace(ifindex, index);
   return index;
 }
@@ -197,20 +197,20 @@ int64_t MonotonicUs() {
   return static_cast<int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
 }
 
-Failure DumpTcpSockets(const RowVisitor& visit) {
-  SockDiagSocket sock;
-  if (Failure f = sock.Open()) return f;
+Failure DumpTcpSockets(SockDiagSocket* sock, const RowVisitor& visit) {
   std::unique_ptr<uint8_t[]> buffer(new uint8_t[kNetlinkReceiveBuffer]);
-  if (Failure f = DumpFamily(&sock, AF_INET, 1, buffer.get(), visit)) return f;
-  return DumpFamily(&sock, AF_INET6, 2, buffer.get(), visit);
+  if (Failure f = DumpFamily(sock, AF_INET, 1, buffer.get(), visit)) return f;
+  return DumpFamily(sock, AF_INET6, 2, buffer.get(), visit);
 }
 
-void DumpTcpTable(DiagTable* out) {
-  StringTable strings(&out->strings);
+void DumpTcpTable(const NetnsTarget* target, DiagTable* out) {
+  SockDiagSocket sock;
+  if ((out->failure = sock.Open(target))) return;
+  StringTable strings(&out->strings, &sock);
   out->rows.reserve(1024 * kColumns);
   uint32_t row[kColumns];
   RowAddresses addresses;
-  out->failure = DumpTcpSockets([&](const struct nlmsghdr* header, int64_t) {
+  out->failure = DumpTcpSockets(&sock, [&](const struct nlmsghdr* header, int64_t) {
     if (DecodeRow(header, row, &addresses)) AppendRow(row, addresses, &strings, out);
   });
 }

@@ -56,11 +56,12 @@ void FillRequest(const DiagKey& key, uint32_t seq, ExactRequest* request) {
 
 }  // namespace
 
-void LookupTcpSockets(const std::vector<DiagKey>& keys, DiagTable* found, std::vector<uint32_t>* missing) {
+void LookupTcpSockets(const NetnsTarget* target, const std::vector<DiagKey>& keys, DiagTable* found,
+                      std::vector<uint32_t>* missing) {
   SockDiagSocket sock;
-  if ((found->failure = sock.Open())) return;
+  if ((found->failure = sock.Open(target))) return;
   std::unique_ptr<uint8_t[]> buffer(new uint8_t[kNetlinkReceiveBuffer]);
-  StringTable strings(&found->strings);
+  StringTable strings(&found->strings, &sock);
   std::vector<ExactRequest> requests(std::min(keys.size(), kRequestsPerSend));
   std::vector<bool> answered;
   uint32_t row[kColumns];

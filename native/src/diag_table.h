@@ -88,10 +88,11 @@ struct RowAddresses {
 };
 
 // Interns strings into a DiagTable, so 20,000 loopback sockets cost two
-// address strings, not 40,000.
+// address strings, not 40,000. Interface names are resolved through `sock`,
+// so a dump of another namespace names that namespace's devices.
 class StringTable {
  public:
-  explicit StringTable(std::vector<std::string>* strings) : strings_(strings) {}
+  StringTable(std::vector<std::string>* strings, const SockDiagSocket* sock) : strings_(strings), sock_(sock) {}
   uint32_t Address(uint8_t family, const uint32_t raw[4]);
   uint32_t Interface(uint32_t ifindex);
 
@@ -99,6 +100,7 @@ class StringTable {
   uint32_t Add(const char* text);
 
   std::vector<std::string>* strings_;
+  const SockDiagSocket* sock_;
   std::unordered_map<std::string, uint32_t> addresses_;
   std::unordered_map<uint32_t, uint32_t> interfaces_;
 };
@@ -115,15 +117,17 @@ void AppendRow(const uint32_t* row, const RowAddresses& addresses, StringTable* 
 // relative times (expires, last data) are "from then", not from the dump's start.
 using RowVisitor = std::function<void(const struct nlmsghdr* header, int64_t stampUs)>;
 
-// One dump of every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO.
-Failure DumpTcpSockets(const RowVisitor& visit);
+// One dump of every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO, on
+// an open socket (its namespace is the one dumped).
+Failure DumpTcpSockets(SockDiagSocket* sock, const RowVisitor& visit);
 
 // CLOCK_MONOTONIC in µs.
 int64_t MonotonicUs();
 
-// Dumps every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO. Plain C++
-// (no N-API), so it can run off the JS thread.
-void DumpTcpTable(DiagTable* out);
+// Dumps every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO of
+// `target`'s network namespace (null: our own). Plain C++ (no N-API), so it
+// can run off the JS thread.
+void DumpTcpTable(const NetnsTarget* target, DiagTable* out);
 
 // One exact (non-dump) SOCK_DIAG_BY_FAMILY request per key, INET_DIAG_INFO
 // included. Addresses raw as in inet_diag_sockid (AF_INET in src[0]), ports
@@ -141,6 +145,8 @@ struct DiagKey {
 // Sockets that answered go to `found`; the indexes of keys answered ENOENT
 // (no such socket) or ESTALE (another cookie on that 4-tuple) to `missing`.
 // Any other answer fails the whole lookup (found->failure).
-void LookupTcpSockets(const std::vector<DiagKey>& keys, DiagTable* found, std::vector<uint32_t>* missing);
+// `target`: the namespace asked (null: our own).
+void LookupTcpSockets(const NetnsTarget* target, const std::vector<DiagKey>& keys, DiagTable* found,
+                      std::vector<uint32_t>* missing);
 
 }  // namespace keepalive

@@ -3,8 +3,13 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "netns.h"
 
 namespace keepalive {
 
@@ -12,9 +17,33 @@ SockDiagSocket::~SockDiagSocket() {
   if (fd_ >= 0) close(fd_);
 }
 
-Failure SockDiagSocket::Open() {
-  fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (fd_ < 0) return {errno, "socket(NETLINK_SOCK_DIAG)"};
+Failure SockDiagSocket::Open(const NetnsTarget* target) {
+  auto open = [this]() -> Failure {
+    fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    return fd_ < 0 ? Failure{errno, "socket(NETLINK_SOCK_DIAG)"} : Failure{};
+  };
+  return target != nullptr ? RunInNetns(*target, open) : open();
+}
+
+// Any socket answers the interface ioctls (sock_do_ioctl hands them to
+// dev_ioctl) for the namespace it was created in.
+bool SockDiagSocket::InterfaceName(uint32_t ifindex, char name[16]) const {
+  struct ifreq request;
+  memset(&request, 0, sizeof request);
+  request.ifr_ifindex = static_cast<int>(ifindex);
+  if (ioctl(fd_, SIOCGIFNAME, &request) != 0) return false;
+  memcpy(name, request.ifr_name, IF_NAMESIZE);
+  name[IF_NAMESIZE - 1] = '\0';
+  return true;
+}
+
+Failure SockDiagSocket::InterfaceIndex(const char* name, uint32_t* ifindex) const {
+  struct ifreq request;
+  memset(&request, 0, sizeof request);
+  if (strlen(name) >= IF_NAMESIZE) return {ENODEV, "ioctl(SIOCGIFINDEX)"};
+  strncpy(request.ifr_name, name, IF_NAMESIZE - 1);
+  if (ioctl(fd_, SIOCGIFINDEX, &request) != 0) return {errno, "ioctl(SIOCGIFINDEX)"};
+  *ifindex = static_cast<uint32_t>(request.ifr_ifindex);
   return {};
 }
 

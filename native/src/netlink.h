@@ -13,6 +13,8 @@ struct Failure {
   explicit operator bool() const { return err != 0; }
 };
 
+struct NetnsTarget;  // netns.h
+
 class SockDiagSocket {
  public:
   SockDiagSocket() = default;
@@ -20,11 +22,17 @@ class SockDiagSocket {
   SockDiagSocket& operator=(const SockDiagSocket&) = delete;
   ~SockDiagSocket();
 
-  Failure Open();
+  // Opens the socket in `target`'s network namespace (netns.h), or in the
+  // caller's own when it is null.
+  Failure Open(const NetnsTarget* target);
   Failure Send(const void* message, size_t length);
   // One datagram into `buffer`. A datagram larger than `capacity` is an
   // EMSGSIZE failure, never a silently cut-off message.
   Failure Receive(uint8_t* buffer, size_t capacity, size_t* length);
+  // Interface index <-> name in the socket's own namespace (SIOCGIFNAME /
+  // SIOCGIFINDEX on it), not the calling thread's as if_indextoname would.
+  bool InterfaceName(uint32_t ifindex, char name[16]) const;
+  Failure InterfaceIndex(const char* name, uint32_t* ifindex) const;
 
  private:
   int fd_ = -1;

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 
 import { explain, codeOf } from './explain.js';
 import type { RawAddon } from './native.js';
+import { explainNetns, isNetnsEntryError, netnsArgs, type NetnsTarget } from './netns.js';
 
 /** A TCP socket named the way the dump (or ss) names it. */
 export interface DestroyTarget {
@@ -29,7 +30,7 @@ const NO_COOKIE = 0xffffffff;
  * ENOENT when no such socket exists or its cookie differs (Linux 6.x turns the
  * cookie check's ESTALE into ENOENT; older kernels pass ESTALE through).
  */
-export function destroySocketWith(raw: () => RawDestroy, target: DestroyTarget): void {
+export function destroySocketWith(raw: () => RawDestroy, target: DestroyTarget, netns?: NetnsTarget): void {
   if (typeof target !== 'object' || target === null) throw new TypeError('destroySocket needs {family, src, sport, dst, dport, cookie?}');
   const { family } = target;
   if (family !== 4 && family !== 6) throw new TypeError(`family must be 4 or 6, got ${String(family)}`);
@@ -47,9 +48,11 @@ export function destroySocketWith(raw: () => RawDestroy, target: DestroyTarget):
     low = Number.parseInt(target.cookie.slice(8), 16);
   }
   const name = `${format(src.address, family)}:${sport} → ${format(dst.address, family)}:${dport}`;
+  const where = netnsArgs(netns);
   try {
-    raw()(family, src.address, sport, dst.address, dport, src.iface, high, low);
+    raw()(family, src.address, sport, dst.address, dport, src.iface, high, low, ...where);
   } catch (error) {
+    if (isNetnsEntryError(error)) throw explainNetns(error, netns);
     throw explain(error, destroyMessage(codeOf(error), name, target.cookie) ?? (error as Error).message);
   }
 }

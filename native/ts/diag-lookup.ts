@@ -7,6 +7,7 @@
 import type { DiagEndpoint } from './diag.js';
 import { TcpSocketTable } from './diag.js';
 import type { RawAddon } from './native.js';
+import { inNetnsAsync, netnsArgs, type NetnsTarget } from './netns.js';
 
 export interface DiagKey {
   family: 4 | 6;
@@ -32,8 +33,10 @@ const KEY_WORDS = 6;
 export async function lookupTcpSocketsWith(
   raw: () => NonNullable<RawAddon['tcpDiagLookupAsync']>,
   keys: readonly DiagKey[],
+  netns?: NetnsTarget,
 ): Promise<TcpLookupResult> {
   if (!Array.isArray(keys)) throw new TypeError('keys must be an array of DiagKey');
+  const where = netnsArgs(netns);
   const words = new Uint32Array(keys.length * KEY_WORDS);
   const addresses = new Array<string>(keys.length * 2);
   keys.forEach((key, i) => {
@@ -48,7 +51,7 @@ export async function lookupTcpSocketsWith(
     addresses[2 * i] = checkAddress(key.local.address, i, 'local');
     addresses[2 * i + 1] = checkAddress(key.peer.address, i, 'peer');
   });
-  const answer = await raw()(words, addresses);
+  const answer = await inNetnsAsync(netns, () => raw()(words, addresses, ...where));
   return { found: new TcpSocketTable(answer), missing: answer.missing };
 }
 

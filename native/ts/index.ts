@@ -1,10 +1,13 @@
 /**
  * keepalive-dashboard's native layer: tcp_info and keepalive options on a
  * socket this process holds or (pidfd_getfd) another process holds, the
- * host-wide inet_diag dump (whole, or diffed against the last sweep), exact
- * lookups by 4-tuple and cookie, batched foreign reads, SOCK_DESTROY, and the
- * /proc walk that maps socket inodes to the pids/fds holding them. Linux only; elsewhere every
- * call throws ENOTSUP.
+ * inet_diag dump (whole, or diffed against the last sweep), exact lookups by
+ * 4-tuple and cookie, batched foreign reads, SOCK_DESTROY, and the /proc walk
+ * that maps socket inodes to the pids/fds holding them. The dump, lookups and
+ * SOCK_DESTROY work in any network namespace (a NetnsTarget; our own without
+ * one), as does opening a namespace's sysctl file, and this process's threads
+ * never leave their namespace for it (see netns.ts). Linux only; elsewhere
+ * every call throws ENOTSUP.
  */
 import { destroySocketWith, type DestroyTarget } from './destroy.js';
 import { TcpSocketTable } from './diag.js';
@@ -16,6 +19,7 @@ import { withForeignSocketWith, type ForeignRaw, type ForeignSocketExpectation }
 import { readForeignKeepaliveBatchWith, type ForeignBatchItem, type ForeignBatchResult } from './foreign-batch.js';
 import { loadAddon, throwingAddon } from './loader.js';
 import type { RawAddon } from './native.js';
+import { checkSysctlFile, inNetns, inNetnsAsync, netnsArgs, type NetnsTarget } from './netns.js';
 import { scanProcSocketsWith, type ProcSocketScan, type ProcSocketScanOptions } from './proc-sockets.js';
 import { nameTcpInfo, type TcpInfo } from './tcp-info.js';
 import { validateKeepalive, type KeepaliveSettings } from './validate.js';
@@ -36,6 +40,7 @@ export {
   type TcpStateName,
 } from './diag.js';
 export { TcpSocketDiffer, type TcpSocketChanges } from './diag-changes.js';
+export { isNetnsEntryError, type NetnsTarget } from './netns.js';
 export type { DiagKey, TcpLookupResult } from './diag-lookup.js';
 export type { DestroyTarget } from './destroy.js';
 export type { ForeignSocketExpectation } from './foreign.js';
@@ -51,24 +56,45 @@ export interface NativeApi {
   /** Applies only the fields given; validates first (RangeError/TypeError naming the bound). */
   setKeepalive(target: SocketTarget, partial: Partial<KeepaliveSettings>): void;
 
-  /** Every TCP socket on the host (IPv4 and IPv6, every state) from one inet_diag dump; blocks while it runs. */
-  dumpTcpSockets(): TcpSocketTable;
-  /** The same dump with the netlink round trips on the libuv thread pool. */
-  dumpTcpSocketsAsync(): Promise<TcpSocketTable>;
+  /**
+   * Every TCP socket (IPv4 and IPv6, every state) of one network namespace,
+   * `netns` or ours, from one inet_diag dump; blocks while it runs.
+   *
+   * Every call that takes a `netns` fails, before anything else, with ENOENT
+   * when the namespace is gone (treat it as vanished), ESTALE when its file
+   * names another namespace now, EINVAL when it is not a network namespace,
+   * EPERM (entering it needs CAP_SYS_ADMIN); isNetnsEntryError() tells these apart.
+   */
+  dumpTcpSockets(netns?: NetnsTarget): TcpSocketTable;
+  /** The same dump with the netlink round trips (and the entering) on the libuv thread pool. */
+  dumpTcpSocketsAsync(netns?: NetnsTarget): Promise<TcpSocketTable>;
   /**
    * A differ over the same dump: each sweep hands over only the rows new or
-   * changed since the last one it reported, and the cookies gone (see TcpSocketDiffer).
+   * changed since the last one it reported, and the cookies gone (see
+   * TcpSocketDiffer). Every sweep dumps `netns` (or ours), entering it afresh:
+   * the differ holds nothing that keeps the namespace alive.
    */
-  createTcpSocketDiffer(): TcpSocketDiffer;
+  createTcpSocketDiffer(netns?: NetnsTarget): TcpSocketDiffer;
   /**
    * One non-dump SOCK_DIAG_BY_FAMILY request per key (batched into few sendmsg
    * calls), INET_DIAG_INFO included. found: the sockets that answered (row
    * order unspecified; match by cookie); missing: indexes into keys answered
-   * ENOENT (no such socket) or ESTALE (4-tuple reused by another cookie).
+   * ENOENT (no such socket) or ESTALE (4-tuple reused by another cookie),
+   * all asked in `netns` (or ours).
    */
-  lookupTcpSocketsAsync(keys: readonly DiagKey[]): Promise<TcpLookupResult>;
-  /** Aborts a TCP socket as `ss -K` does; needs CAP_NET_ADMIN. See DestroyTarget. */
-  destroySocket(target: DestroyTarget): void;
+  lookupTcpSocketsAsync(keys: readonly DiagKey[], netns?: NetnsTarget): Promise<TcpLookupResult>;
+  /**
+   * Aborts a TCP socket of `netns` (or ours) as `ss -K` does; needs
+   * CAP_NET_ADMIN there. See DestroyTarget.
+   */
+  destroySocket(target: DestroyTarget, netns?: NetnsTarget): void;
+  /**
+   * An fd of `file`, a namespace sysctl (an absolute path under
+   * /proc/sys/net/, TypeError otherwise), opened inside `netns`: reads and
+   * writes through it are that namespace's values. O_CLOEXEC | O_NOFOLLOW,
+   * read-only for 'r', write-only for 'w'; the caller closes it (fs.closeSync).
+   */
+  openFileInNetns(netns: NetnsTarget, file: string, mode: 'r' | 'w'): number;
 
   /**
    * Runs `fn` (synchronous) on a duplicate of process `pid`'s fd `fd`, checked
@@ -166,12 +192,31 @@ export function createNative(options: NativeOptions = {}): NativeApi {
         skip(change.userTimeoutMs),
       );
     },
-    dumpTcpSockets: () => new TcpSocketTable(need('tcpDiagDump')()),
-    dumpTcpSocketsAsync: async () => new TcpSocketTable(await need('tcpDiagDumpAsync')()),
-    createTcpSocketDiffer: () =>
-      new TcpSocketDiffer({ create: need('tcpDiffCreate'), sweep: need('tcpDiffSweepAsync'), close: need('tcpDiffClose') }),
-    lookupTcpSocketsAsync: (keys) => lookupTcpSocketsWith(() => need('tcpDiagLookupAsync'), keys),
-    destroySocket: (target) => destroySocketWith(() => need('diagDestroy'), target),
+    dumpTcpSockets(netns) {
+      const where = netnsArgs(netns);
+      return new TcpSocketTable(inNetns(netns, () => need('tcpDiagDump')(...where)));
+    },
+    async dumpTcpSocketsAsync(netns) {
+      const where = netnsArgs(netns);
+      return new TcpSocketTable(await inNetnsAsync(netns, () => need('tcpDiagDumpAsync')(...where)));
+    },
+    createTcpSocketDiffer(netns) {
+      const where = netnsArgs(netns);
+      const sweep = need('tcpDiffSweepAsync');
+      return new TcpSocketDiffer({
+        create: () => need('tcpDiffCreate')(...where),
+        sweep: (differ, toleranceMs, reset) => inNetnsAsync(netns, () => sweep(differ, toleranceMs, reset)),
+        close: need('tcpDiffClose'),
+      });
+    },
+    lookupTcpSocketsAsync: (keys, netns) => lookupTcpSocketsWith(() => need('tcpDiagLookupAsync'), keys, netns),
+    destroySocket: (target, netns) => destroySocketWith(() => need('diagDestroy'), target, netns),
+    openFileInNetns(netns, file, mode) {
+      const [path, inode] = netnsArgs(netns);
+      if (path === undefined || inode === undefined) throw new TypeError('openFileInNetns needs a netns {path, inode}');
+      checkSysctlFile(file, mode);
+      return inNetns(netns, () => need('netnsOpenFile')(path, inode, file, mode));
+    },
     withForeignSocket: (pid, fd, expect, fn) => withForeignSocketWith(foreign, pid, fd, expect, fn),
     getForeignKeepalive: (pid, fd, expect) => api.withForeignSocket(pid, fd, expect, (dup) => api.getKeepalive(dup)),
     setForeignKeepalive(pid, fd, expect, partial) {
@@ -203,6 +248,7 @@ export const dumpTcpSocketsAsync = native.dumpTcpSocketsAsync;
 export const createTcpSocketDiffer = native.createTcpSocketDiffer;
 export const lookupTcpSocketsAsync = native.lookupTcpSocketsAsync;
 export const destroySocket = native.destroySocket;
+export const openFileInNetns = native.openFileInNetns;
 export const withForeignSocket = native.withForeignSocket;
 export const getForeignKeepalive = native.getForeignKeepalive;
 export const setForeignKeepalive = native.setForeignKeepalive;

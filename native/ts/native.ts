@@ -100,17 +100,33 @@ export interface RawAddon {
 
   // Optional: an addon built before these existed (a stale build/) lacks them,
   // and index.ts says so instead of failing with "is not a function".
-  tcpDiagDump?(): RawDiagTable;
-  tcpDiagDumpAsync?(): Promise<RawDiagTable>;
+  // A trailing (netnsPath, netnsInode) pair runs the call in that network
+  // namespace (native/src/netns.h); without it, in ours.
+  tcpDiagDump?(netnsPath?: string, netnsInode?: number): RawDiagTable;
+  tcpDiagDumpAsync?(netnsPath?: string, netnsInode?: number): Promise<RawDiagTable>;
   tcpDiagDumpObjects?(): RawDiagObject[];
-  tcpDiffCreate?(): RawDiffer;
+  /** Each sweep of the differ dumps that namespace, opened afresh. */
+  tcpDiffCreate?(netnsPath?: string, netnsInode?: number): RawDiffer;
   /** Rejects EBUSY while another sweep of the same differ runs, ERR_DIFFER_CLOSED after tcpDiffClose. */
   tcpDiffSweepAsync?(differ: RawDiffer, toleranceMs: number, reset: boolean): Promise<RawDiagChanges>;
   tcpDiffClose?(differ: RawDiffer): void;
   /** 6 words per key (family 4|6, local port, peer port, ifindex, cookie low, cookie high), 2 address texts per key (local, peer). */
-  tcpDiagLookupAsync?(words: Uint32Array, addresses: string[]): Promise<RawDiagLookup>;
+  tcpDiagLookupAsync?(words: Uint32Array, addresses: string[], netnsPath?: string, netnsInode?: number): Promise<RawDiagLookup>;
   /** family 4 or 6; ifname '' for none; cookie halves 0xffffffff each = INET_DIAG_NOCOOKIE. */
-  diagDestroy?(family: number, src: string, sport: number, dst: string, dport: number, ifname: string, cookieHigh: number, cookieLow: number): void;
+  diagDestroy?(
+    family: number,
+    src: string,
+    sport: number,
+    dst: string,
+    dport: number,
+    ifname: string,
+    cookieHigh: number,
+    cookieLow: number,
+    netnsPath?: string,
+    netnsInode?: number,
+  ): void;
+  /** An fd (O_CLOEXEC | O_NOFOLLOW, O_RDONLY for 'r', O_WRONLY for 'w') of `file` under /proc/sys/net/, opened inside the namespace. */
+  netnsOpenFile?(netnsPath: string, netnsInode: number, file: string, mode: 'r' | 'w'): number;
   /** A new fd (O_CLOEXEC) for process `pid`'s fd `fd`; the caller must close it. */
   pidfdGetfd?(pid: number, fd: number): number;
   closeFd?(fd: number): void;
