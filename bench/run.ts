@@ -3,6 +3,7 @@
  * nothing about speed. Each benchmark is a module under bench/ exporting run().
  */
 import { run as hostWide } from './host-wide.js';
+import { run as namespaces } from './namespaces.js';
 import { run as nativeCalls } from './native-calls.js';
 import { run as scale } from './scale.js';
 import { run as serverUnderLoad } from './server.js';
@@ -19,6 +20,9 @@ const benches: [string, () => Promise<void>][] = [
 // --scale is the issue-11 benchmark alone: it loads the machine for minutes and has its own table.
 if (process.argv.includes('--scale')) {
   await scale(process.argv.slice(2));
+} else if (process.argv.includes('--namespaces')) {
+  // Issue 12's: one namespace against fifty with the same sockets, inside private namespaces of its own.
+  await namespaces(process.argv.slice(2));
 } else {
   const started = Date.now();
   for (const [name, bench] of benches) {

@@ -34,8 +34,14 @@ export class HolderFleet {
   // (127.0.0.1, dst, port) tuple far below the ~28k ephemeral ports.
   private nextAddressHost = 2;
 
-  /** holderArgs: more pairs.ts options for every holder, e.g. ['--keepalive-every', '5']. */
-  constructor(private readonly holderArgs: readonly string[] = []) {}
+  /**
+   * holderArgs: more pairs.ts options for every holder, e.g. ['--keepalive-every', '5'].
+   * netnsPath: a network namespace file (/run/netns/NAME) to start every holder in; nsenter execs, so the pid is node's.
+   */
+  constructor(
+    private readonly holderArgs: readonly string[] = [],
+    private readonly netnsPath: string | null = null,
+  ) {}
 
   get pairs(): number {
     return this.holders.reduce((sum, h) => sum + h.pairs, 0);
@@ -56,7 +62,9 @@ export class HolderFleet {
     const host = this.nextAddressHost++;
     if (host > 254) throw new Error('out of 127.0.0.x destination addresses');
     const address = `127.0.0.${host}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', HOLDER_SCRIPT, '--pairs', String(pairs), '--address', address, ...this.holderArgs], {
+    const command = [process.execPath, '--import', 'tsx', HOLDER_SCRIPT, '--pairs', String(pairs), '--address', address, ...this.holderArgs];
+    const [file, ...args] = this.netnsPath === null ? command : ['nsenter', `--net=${this.netnsPath}`, '--', ...command];
+    const child = spawn(file as string, args, {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],
     });

@@ -1,0 +1,116 @@
+/**
+ * `npm run bench -- --namespaces`: the benchmark for issue 12's scale line,
+ * "50 namespaces × 1,000 sockets cost no more per socket than one namespace
+ * of 50,000". Two layouts with the same sockets, one after the other:
+ *   A  one namespace holding every pair (holders of ≤ 9,000 pairs each)
+ *   B  50 namespaces × 500 pairs, one holder process inside each
+ * For each, the real CLI (every namespace, the default) measured from
+ * /proc/PID/stat once it lists every socket and has read each one's
+ * settings, and `ss -tanoiH` and the C inet_diag dump inside the same
+ * namespaces before it starts. Prints the table and writes it, with the raw
+ * figures, to bench/results/namespaces-DATE.md and .json.
+ *
+ *   npm run bench -- --namespaces                        (50,000 sockets, 50 namespaces)
+ *   npm run bench -- --namespaces --sockets 10000        (fewer sockets; a multiple of 2 × the count)
+ *   npm run bench -- --namespaces --quick                (5 namespaces × 200 sockets, 5 s window)
+ *   npm run bench -- --namespaces --render bench/results/namespaces-….json
+ *
+ * It re-executes itself inside private namespaces (isolation.ts), so the
+ * server sees this run's namespaces only and the host's are never touched.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { buildFloor } from './c/floor.js';
+import { assertIsolated, INSIDE_ENV, runIsolated, WRAPPER_TEXT } from './namespaces/isolation.js';
+import { Layout, type LayoutSpec } from './namespaces/layout.js';
+import { measureLayout, type LayoutResult } from './namespaces/measure-layout.js';
+import { parseOptions } from './namespaces/options.js';
+import { buildRows, renderMarkdown, type NamespacesRun } from './namespaces/report.js';
+import { environment, preflight } from './scale/environment.js';
+
+const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
+const SELF = new URL(import.meta.url).pathname;
+
+/** --render FILE.json: the table again from a run's figures (after the report changed), written beside it. */
+function rerender(jsonPath: string): void {
+  const markdown = renderMarkdown(JSON.parse(readFileSync(jsonPath, 'utf8')) as NamespacesRun);
+  writeFileSync(jsonPath.replace(/\.json$/, '.md'), markdown);
+  console.log(markdown);
+}
+
+async function runInside(argv: string[]): Promise<void> {
+  const options = parseOptions(argv);
+  assertIsolated();
+  const log = (line: string): void => console.error(`[namespaces] ${line}`);
+  const env = environment(options.serverRoot);
+  const pairs = options.sockets / 2;
+  preflight(env, pairs);
+  const specs: LayoutSpec[] = [
+    { tag: 'A', namespaceCount: 1, pairsPerNamespace: pairs },
+    { tag: 'B', namespaceCount: options.namespaceCount, pairsPerNamespace: pairs / options.namespaceCount },
+  ];
+  const started = new Date();
+  const buildDir = mkdtempSync(join(tmpdir(), 'ka-bench-namespaces-floor-'));
+  let current: Layout | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`${signal}: stopping holders, deleting namespaces`);
+    void (current?.stop() ?? Promise.resolve())
+      .catch((error: Error) => log(`cleanup: ${error.message}`))
+      .finally(() => {
+        rmSync(buildDir, { recursive: true, force: true });
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+  };
+  const onExit = (): void => current?.killNow();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', onExit);
+
+  const results: LayoutResult[] = [];
+  try {
+    const floorBinary = buildFloor(buildDir);
+    log(`server: ${env.serverCommit}; load ${env.loadAverageAtStart.join(' ')}`);
+    for (const spec of specs) {
+      current = new Layout(spec);
+      try {
+        const growStarted = performance.now();
+        await current.start();
+        log(`${spec.tag}: ${spec.namespaceCount} × ${spec.pairsPerNamespace} pairs in ${current.holders.length} holders, ready in ${((performance.now() - growStarted) / 1000).toFixed(1)} s`);
+        results.push(await measureLayout(current, { windowSec: options.windowSec, ssRepeat: options.ssRepeat, settleCapMs: options.settleCapMs, serverRoot: options.serverRoot, floorBinary, log }));
+      } finally {
+        await current.stop();
+        current = null;
+      }
+    }
+  } finally {
+    rmSync(buildDir, { recursive: true, force: true });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+  }
+
+  const run: NamespacesRun = { date: started.toISOString(), label: options.label, isolation: WRAPPER_TEXT, environment: env, options, results };
+  const markdown = renderMarkdown(run);
+  console.log(`\n${markdown}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const base = join(RESULTS_DIR, `namespaces-${options.label ? `${options.label}-` : ''}${stamp}`);
+  writeFileSync(`${base}.md`, markdown);
+  writeFileSync(`${base}.json`, `${JSON.stringify({ ...run, rows: buildRows(results) }, null, 2)}\n`);
+  log(`written to ${base}.md and .json`);
+}
+
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const renderAt = argv.indexOf('--render');
+  if (renderAt !== -1) return rerender(argv[renderAt + 1] ?? '');
+  if (process.env[INSIDE_ENV] === '1') return runInside(argv);
+  // Checked out here, where the message reaches the user before any namespace exists.
+  parseOptions(argv);
+  const code = await runIsolated([process.execPath, '--import', 'tsx', SELF, ...argv]);
+  if (code !== 0) process.exitCode = code;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await run();

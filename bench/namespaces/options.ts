@@ -1,0 +1,63 @@
+/** The namespaces benchmark's command line. Not strict: `npm run bench -- …` hands every bench the same argv. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { positiveInt } from '../lib/options.js';
+
+export interface Options {
+  /** Sockets in each layout (both ends of each loopback pair count). */
+  sockets: number;
+  /** Namespaces in layout B; layout A is always one. */
+  namespaceCount: number;
+  quick: boolean;
+  /** Length of each steady CPU window, s. */
+  windowSec: number;
+  ssRepeat: number;
+  /** How long to wait for the server to list every socket and read each one's settings, ms. */
+  settleCapMs: number;
+  /** A checkout holding server/dist: this repo, or another build to compare against. */
+  serverRoot: string;
+  /** Goes into the result file's name: namespaces-LABEL-DATE. */
+  label: string | null;
+}
+
+const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+
+export function parseOptions(argv: readonly string[]): Options {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: false,
+    options: {
+      sockets: { type: 'string' },
+      'namespace-count': { type: 'string' },
+      quick: { type: 'boolean' },
+      'window-seconds': { type: 'string' },
+      'ss-repeat': { type: 'string' },
+      'settle-cap-seconds': { type: 'string' },
+      'server-root': { type: 'string' },
+      label: { type: 'string' },
+    },
+  });
+  const quick = values.quick === true;
+  const text = (name: string, full: string, short: string): string => (typeof values[name] === 'string' ? (values[name] as string) : quick ? short : full);
+  const rootText = typeof values['server-root'] === 'string' ? values['server-root'] : REPO_ROOT;
+  const serverRoot = rootText.endsWith('/') ? rootText : `${rootText}/`;
+  if (!existsSync(join(serverRoot, 'server/dist/main.js'))) throw new Error(`${serverRoot}server/dist/main.js is not built: run npx tsc -b there`);
+  const label = typeof values.label === 'string' ? values.label : null;
+  if (label !== null && !/^[\w.-]+$/.test(label)) throw new RangeError(`--label must be letters, digits, '.', '_' or '-', got ${label}`);
+  const sockets = positiveInt('sockets', text('sockets', '50000', '1000'));
+  const namespaceCount = positiveInt('namespace-count', text('namespace-count', '50', '5'));
+  // Every namespace holds whole pairs, the same number in each.
+  if (sockets % (2 * namespaceCount) !== 0) throw new RangeError(`--sockets must split into whole pairs over ${namespaceCount} namespaces (a multiple of ${2 * namespaceCount}), got ${sockets}`);
+  return {
+    sockets,
+    namespaceCount,
+    quick,
+    windowSec: positiveInt('window-seconds', text('window-seconds', '20', '5')),
+    ssRepeat: positiveInt('ss-repeat', text('ss-repeat', '5', '3')),
+    settleCapMs: positiveInt('settle-cap-seconds', text('settle-cap-seconds', '180', '60')) * 1000,
+    serverRoot,
+    label,
+  };
+}
