@@ -20,6 +20,7 @@ const column = (id: ColumnId, label: string, title: string, numeric: boolean): C
 
 export const COLUMNS: readonly ColumnDef[] = [
   column('state', 'State', 'TCP state', false),
+  column('netns', 'Netns', 'Network namespace: its ip netns name, container or pod; host for the initial one', false),
   column('local', 'Local', 'Local address:port', false),
   column('peer', 'Peer', 'Peer address:port', false),
   column('process', 'Process', 'Command (pid) holding the socket', false),

@@ -35,6 +35,7 @@ import { ConnectionSet } from './connection-set.js';
 import { filterEvents, mergeEvents, type EventFilter } from './events.js';
 import { applyFilter, EMPTY_FILTER, parseFilter, sameFilter, type FilterDraft, type ParsedFilter } from './filter.js';
 import { DETAIL_HISTORY, DETAIL_INTERVAL_MS, TOTALS_HISTORY, totalsSample, type DetailSample, type TotalsSample } from './history.js';
+import { NamespacesModel } from './namespaces.js';
 import { checkDraft, draftFrom, LINUX_DEFAULTS, patchFor, undoPatch, withPreset, type DraftCheck, type RetuneDraft } from './retune-form.js';
 import { RingBuffer } from './ring.js';
 import { TableWindow, type WindowQuery, queryKey } from './table-window.js';
@@ -119,6 +120,7 @@ export interface EventsState {
 
 export interface HostState {
   health: Health | null;
+  /** The keepalive sysctls of the namespace picked in the filter bar (the server's own when none is). */
   sysctl: SysctlView | null;
   sysctlResult: { before: Sysctl; after: Sysctl } | null;
   sysctlError: ErrorBody | null;
@@ -183,6 +185,8 @@ export interface DashboardOptions {
   windowed?: boolean;
   /** At most one window request per this many ms while scrolling. */
   windowThrottleMs?: number;
+  /** How often the namespace list is asked for while the page is open, ms. */
+  namespacesPollMs?: number;
 }
 
 const INITIAL_LINK: LinkState = { state: 'stopped', attempt: 0, retryAt: null, lastClose: null, openedAt: null, unauthorized: false };
@@ -219,6 +223,8 @@ export class DashboardModel {
   private readonly localNow: () => number;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  /** The host's network namespaces: the picker's choices and the host panel's list. */
+  readonly namespaces: NamespacesModel;
 
   constructor(private readonly options: DashboardOptions) {
     this.localNow = options.localNow ?? Date.now;
@@ -226,6 +232,7 @@ export class DashboardModel {
     this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
     this.windowed = options.windowed ?? false;
+    this.namespaces = new NamespacesModel({ api: options.api, setTimer: this.setTimer, clearTimer: this.clearTimer, pollMs: options.namespacesPollMs });
     this.state = {
       link: INITIAL_LINK,
       server: { readOnly: false, intervalMs: 1000, seq: -1, lastFrameAt: null, clockOffsetMs: 0, lastError: null },
@@ -269,6 +276,7 @@ export class DashboardModel {
     void this.refreshHost();
     void this.refreshEvents();
     void this.refreshLab();
+    this.namespaces.start();
     const tick = (): void => {
       this.healthTimer = this.setTimer(() => {
         void this.refreshHealth();
@@ -280,6 +288,7 @@ export class DashboardModel {
 
   stop(): void {
     this.options.stream.stop();
+    this.namespaces.stop();
     if (this.healthTimer !== null) this.clearTimer(this.healthTimer);
     if (this.filterTimer !== null) this.clearTimer(this.filterTimer);
     if (this.windowTimer !== null) this.clearTimer(this.windowTimer);
@@ -405,7 +414,7 @@ export class DashboardModel {
   private onEvent(event: DashboardEvent): void {
     this.setEvents(mergeEvents(this.state.events.all, [event]));
     if (event.type === 'lab' || event.type === 'blackhole' || event.type === 'died') void this.refreshLab();
-    if (event.type === 'sysctl') void this.refreshSysctl();
+    if (event.type === 'sysctl') void this.refreshSysctlAndNamespaces();
   }
 
   private onDetail(frame: DetailFrame): void {
@@ -502,8 +511,14 @@ export class DashboardModel {
 
   setFilter(patch: Partial<FilterDraft>): void {
     const filter = { ...this.state.table.filter, ...patch };
+    const netnsBefore = this.pickedNetns;
     this.parsedFilter = parseFilter(filter);
     this.set({ table: { ...this.state.table, filter, filterErrors: this.parsedFilter.errors } });
+    if (this.pickedNetns !== netnsBefore) {
+      // The host panel's defaults follow the picked namespace; the last one's are not shown meanwhile.
+      this.set({ host: { ...this.state.host, sysctl: null, sysctlResult: null, sysctlError: null } });
+      void this.refreshSysctl();
+    }
     // A windowed table keeps showing the rows it has until the server's answer replaces them.
     if (!this.windowLive) this.recomputeRows();
     this.scheduleFilterSend();
@@ -599,13 +614,21 @@ export class DashboardModel {
 
   // ---- retune ----
 
-  private defaults(): KeepaliveSettings {
-    const s = this.state.host.sysctl;
+  /** The namespace picked in the filter bar (its inode), or undefined for every namespace. */
+  get pickedNetns(): number | undefined {
+    return this.parsedFilter.filter.netns;
+  }
+
+  /** What a socket that sets nothing gets: its own namespace's sysctls where known. */
+  private defaults(view: ConnectionView | null): KeepaliveSettings {
+    const host = this.state.host.sysctl;
+    const inode = view?.netns?.inode;
+    const s = inode === undefined ? host : (this.namespaces.byInode(inode)?.sysctl ?? (host?.netns?.inode === inode ? host : null));
     return s ? { enabled: false, idleSec: s.keepaliveTimeSec, intervalSec: s.keepaliveIntvlSec, count: s.keepaliveProbes, userTimeoutMs: 0 } : LINUX_DEFAULTS;
   }
 
   private resetRetune(view: ConnectionView | null, id = view?.id ?? null): void {
-    const base = view?.keepalive ?? this.defaults();
+    const base = view?.keepalive ?? this.defaults(view);
     const draft = draftFrom(base);
     const prev = this.state.retune;
     const sameConnection = prev.connectionId === id;
@@ -715,28 +738,37 @@ export class DashboardModel {
   }
 
   async refreshSysctl(): Promise<void> {
+    const netns = this.pickedNetns;
     try {
-      const sysctl = await this.options.api.sysctl();
-      this.set({ host: { ...this.state.host, sysctl } });
+      const sysctl = await this.options.api.sysctl(netns);
+      // Picked another namespace meanwhile: this answer is for a form no longer shown.
+      if (netns !== this.pickedNetns) return;
+      this.set({ host: { ...this.state.host, sysctl, sysctlError: null } });
       // A form that started from Linux defaults now starts from this host's.
       const retune = this.state.retune;
       if (!retune.baseKnown && !retune.dirty && retune.connectionId) this.resetRetune(this.state.selection?.view ?? null, retune.connectionId);
     } catch (error) {
       this.noteAuth(error);
-      this.set({ host: { ...this.state.host, sysctlError: asErrorBody(error) } });
+      if (netns === this.pickedNetns) this.set({ host: { ...this.state.host, sysctlError: asErrorBody(error) } });
     }
+  }
+
+  /** After a sysctl change: the form's namespace and every namespace's row. */
+  private refreshSysctlAndNamespaces(): Promise<unknown> {
+    return Promise.all([this.refreshSysctl(), this.namespaces.refresh()]);
   }
 
   refreshHost(): Promise<unknown> {
     return Promise.all([this.refreshHealth(), this.refreshSysctl()]);
   }
 
+  /** Changes the defaults of the picked namespace (the server's own when none is). */
   async applySysctl(patch: SysctlPatch): Promise<void> {
     this.set({ host: { ...this.state.host, sysctlPending: true, sysctlError: null, sysctlResult: null } });
     try {
-      const result = await this.options.api.setSysctl(patch);
+      const result = await this.options.api.putSysctl(patch, this.pickedNetns);
       this.set({ host: { ...this.state.host, sysctlPending: false, sysctlResult: result } });
-      await this.refreshSysctl();
+      await this.refreshSysctlAndNamespaces();
     } catch (error) {
       this.set({ host: { ...this.state.host, sysctlPending: false, sysctlError: asErrorBody(error) } });
     }

@@ -16,10 +16,12 @@ export interface FilterDraft {
   process: string;
   keepalive: '' | 'on' | 'off';
   probing: '' | 'yes' | 'no';
+  /** A network namespace's nsfs inode, as the picker's value; '' = every namespace. */
+  netns: string;
   search: string;
 }
 
-export const EMPTY_FILTER: FilterDraft = { state: '', port: '', address: '', process: '', keepalive: '', probing: '', search: '' };
+export const EMPTY_FILTER: FilterDraft = { state: '', port: '', address: '', process: '', keepalive: '', probing: '', netns: '', search: '' };
 
 export interface ParsedFilter {
   filter: ConnectionFilter;
@@ -46,6 +48,8 @@ export function parseFilter(draft: FilterDraft): ParsedFilter {
   }
   if (draft.keepalive) filter.keepalive = draft.keepalive;
   if (draft.probing) filter.probing = draft.probing === 'yes';
+  // Only the picker sets it, so anything but an inode is a bug, not a typo to explain.
+  if (/^\d{1,15}$/.test(draft.netns)) filter.netns = Number(draft.netns);
   return { filter, errors };
 }
 

@@ -15,6 +15,7 @@ import type {
   Killed,
   LabEntry,
   LabList,
+  NamespaceList,
   OpenLabConnection,
   OpenLabListener,
   ParseRequest,
@@ -25,7 +26,7 @@ import type {
 } from '@keepalive-dashboard/shared';
 
 /** The reply types come from the server's own route schemas (shared/src/api.ts). */
-export type { CaptureFormat, CaptureParseResult, ConnectionDetail, EventPage, LabEntry, LabList, SysctlView };
+export type { CaptureFormat, CaptureParseResult, ConnectionDetail, EventPage, LabEntry, LabList, NamespaceList, SysctlView };
 
 /** The members of fetch's Response used here. */
 export interface ResponseLike {
@@ -58,6 +59,10 @@ export function asErrorBody(error: unknown): ErrorBody {
   if (error instanceof ApiError) return error.toBody();
   const code = (error as { code?: unknown } | null)?.code;
   return { code: typeof code === 'string' ? code : 'KA_ERR_CLIENT', message: error instanceof Error ? error.message : String(error) };
+}
+
+function netnsQuery(netns: number | undefined): string {
+  return netns === undefined ? '' : `?netns=${netns}`;
 }
 
 export class ApiClient {
@@ -108,12 +113,18 @@ export class ApiClient {
     return this.call('DELETE', `/api/connections/${encodeURIComponent(id)}`);
   }
 
-  sysctl(): Promise<SysctlView> {
-    return this.call('GET', '/api/sysctl');
+  /** Every network namespace the server sees, with its sockets, reader and keepalive sysctls. */
+  namespaces(): Promise<NamespaceList> {
+    return this.call('GET', '/api/namespaces');
   }
 
-  setSysctl(patch: SysctlPatch): Promise<SysctlChange> {
-    return this.call('PUT', '/api/sysctl', patch);
+  /** The keepalive sysctls of namespace `netns` (its nsfs inode); none = the server's own. */
+  sysctl(netns?: number): Promise<SysctlView> {
+    return this.call('GET', `/api/sysctl${netnsQuery(netns)}`);
+  }
+
+  putSysctl(patch: SysctlPatch, netns?: number): Promise<SysctlChange> {
+    return this.call('PUT', `/api/sysctl${netnsQuery(netns)}`, patch);
   }
 
   lab(): Promise<LabList> {

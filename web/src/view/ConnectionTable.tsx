@@ -13,7 +13,7 @@ import { deadAt, keepaliveOn, kernelTimerAt, lastRecvAt, nextProbeAt, probesAllo
 
 import { COLUMNS, type ColumnId } from '../model/columns.js';
 import { useEnv, useModelState } from './context.js';
-import { endpoint, formatDuration, holdersTitle, processLabel, rttLabel } from './format.js';
+import { endpoint, formatDuration, holdersTitle, netnsTitle, processLabel, rttLabel } from './format.js';
 import { LiveText, useTick } from './live.js';
 
 export const ROW_HEIGHT = 28;
@@ -65,6 +65,9 @@ export const Row = memo(function Row({ view, index, selected, cursor, focusable,
       onClick={() => onOpen(view.id)}
     >
       <td className="c-state">{view.state}</td>
+      <td className={view.netns?.own ? 'c-netns netns-own' : 'c-netns'} title={netnsTitle(view.netns)}>
+        {view.netns?.label ?? '—'}
+      </td>
       <td className="c-endpoint" title={endpoint(view.local)}>
         {endpoint(view.local)}
       </td>

@@ -84,6 +84,16 @@ export function DetailPanel() {
       <CountdownRing view={view} rearms={selection.rearms} />
 
       <dl className="facts">
+        <dt>Namespace</dt>
+        <dd data-testid="detail-netns">
+          {view.netns ? (
+            <>
+              {view.netns.label} <span className="muted">(netns:{view.netns.inode}{view.netns.own ? ", this server's namespace" : ''})</span>
+            </>
+          ) : (
+            <span className="muted">not known (captures do not say)</span>
+          )}
+        </dd>
         <dt>Keepalive</dt>
         <dd data-testid="detail-settings">
           {view.keepalive

@@ -1,9 +1,11 @@
 // @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
-/** Filters (state, port, address, process, keepalive, probe phase), text search and totals. */
+/** Filters (state, port, address, process, keepalive, probe phase, namespace), text search and totals. */
 import { TCP_STATES } from '@keepalive-dashboard/shared';
 
 import type { FilterDraft } from '../model/filter.js';
-import { useEnv, useModelState } from './context.js';
+import { pickerOptions } from '../model/namespaces.js';
+import { useEnv, useModelState, useNamespaces } from './context.js';
+import { errorText } from './format.js';
 
 const STATE_CHOICES = TCP_STATES.filter((s) => s !== 'UNKNOWN' && s !== 'NEW_SYN_RECV' && s !== 'CLOSE');
 
@@ -65,6 +67,7 @@ export function FilterBar() {
           <option value="no">not probing</option>
         </select>
       </div>
+      <NamespacePicker value={filter.netns} onPick={(netns) => set({ netns })} />
       <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
         Clear
       </button>
@@ -74,6 +77,25 @@ export function FilterBar() {
         </span>
       )}
     </form>
+  );
+}
+
+/** Every namespace the server lists, with its socket count; a picked one that vanished stays picked, marked gone. */
+function NamespacePicker({ value, onPick }: { value: string; onPick: (netns: string) => void }) {
+  const namespaces = useNamespaces((s) => s);
+  const picked = value === '' ? undefined : Number(value);
+  const options = pickerOptions(namespaces, picked);
+  return (
+    <div className="fl">
+      <label htmlFor="filter-netns">Namespace</label>
+      <select id="filter-netns" value={value} title={namespaces.error ? `namespaces unavailable — ${errorText(namespaces.error)}` : undefined} onChange={(e) => onPick(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 

@@ -1,81 +1,16 @@
 // @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
-/** The host: sysctl defaults (editable when allowed), the source in use, capabilities, and totals over time. */
-import { memo, useMemo, useState } from 'react';
+/**
+ * The host: the source in use, capabilities, every network namespace with its
+ * keepalive sysctls (the picked namespace's editable when allowed), and totals over time.
+ */
+import { memo, useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { checkKeepaliveValue, type Sysctl, type SysctlPatch } from '@keepalive-dashboard/shared';
 
 import type { TotalsSample } from '../model/history.js';
-import { parseIntegerText } from '../model/retune-form.js';
-import { useEnv, useModelState } from './context.js';
+import { useModelState, useNamespaces } from './context.js';
 import { errorText } from './format.js';
-
-const SYSCTL_FIELDS: { key: keyof Sysctl; label: string; bound: 'idleSec' | 'intervalSec' | 'count' }[] = [
-  { key: 'keepaliveTimeSec', label: 'net.ipv4.tcp_keepalive_time (s)', bound: 'idleSec' },
-  { key: 'keepaliveIntvlSec', label: 'net.ipv4.tcp_keepalive_intvl (s)', bound: 'intervalSec' },
-  { key: 'keepaliveProbes', label: 'net.ipv4.tcp_keepalive_probes', bound: 'count' },
-];
-
-function SysctlForm() {
-  const { model } = useEnv();
-  const host = useModelState((s) => s.host);
-  const readOnly = useModelState((s) => s.server.readOnly);
-  const sysctl = host.sysctl;
-  const [draft, setDraft] = useState<Partial<Record<keyof Sysctl, string>>>({});
-  if (!sysctl) return <p className="muted">{host.sysctlError ? errorText(host.sysctlError) : 'Reading sysctls…'}</p>;
-  const writable = sysctl.writable && !readOnly;
-  const errors: Partial<Record<keyof Sysctl, string>> = {};
-  const patch: SysctlPatch = {};
-  for (const f of SYSCTL_FIELDS) {
-    const text = draft[f.key];
-    if (text === undefined) continue;
-    const value = parseIntegerText(text);
-    const violation = checkKeepaliveValue(f.bound, value);
-    if (violation) errors[f.key] = violation.message;
-    else if (value !== sysctl[f.key]) patch[f.key] = value;
-  }
-  const canSave = writable && Object.keys(errors).length === 0 && Object.keys(patch).length > 0 && !host.sysctlPending;
-  return (
-    <form
-      className="sysctl"
-      aria-label="Host keepalive defaults"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!canSave) return;
-        void model.applySysctl(patch).then(() => setDraft({}));
-      }}
-    >
-      <p className="muted">Defaults for sockets that set nothing themselves, per network namespace.</p>
-      {SYSCTL_FIELDS.map((f) => (
-        <div className="field" key={f.key}>
-          <label htmlFor={`sysctl-${f.key}`}>{f.label}</label>
-          <input
-            id={`sysctl-${f.key}`}
-            inputMode="numeric"
-            value={draft[f.key] ?? String(sysctl[f.key])}
-            disabled={!writable}
-            aria-invalid={errors[f.key] ? true : undefined}
-            onChange={(e) => setDraft({ ...draft, [f.key]: e.target.value })}
-          />
-          {errors[f.key] && <span className="field-error">{errors[f.key]}</span>}
-        </div>
-      ))}
-      <div className="actions">
-        <button type="submit" disabled={!canSave}>
-          Save defaults
-        </button>
-        {!writable && <span className="muted">{readOnly ? 'read-only server' : 'changing them needs root (write access to /proc/sys/net/ipv4)'}</span>}
-      </div>
-      {host.sysctlError && <p className="server-error">{errorText(host.sysctlError)}</p>}
-      {host.sysctlResult && (
-        <p className="muted">
-          {SYSCTL_FIELDS.filter((f) => host.sysctlResult?.before[f.key] !== host.sysctlResult?.after[f.key])
-            .map((f) => `${f.label.replace(/ \(s\)$/, '')}: ${host.sysctlResult?.before[f.key]} → ${host.sysctlResult?.after[f.key]}`)
-            .join('; ') || 'no change'}
-        </p>
-      )}
-    </form>
-  );
-}
+import { NamespaceList } from './NamespaceList.js';
+import { SysctlForm } from './SysctlForm.js';
 
 const TotalsCharts = memo(function TotalsCharts({ history }: { history: TotalsSample[] }) {
   const data = useMemo(() => {
@@ -123,6 +58,10 @@ const TotalsCharts = memo(function TotalsCharts({ history }: { history: TotalsSa
 
 export function HostPanel() {
   const host = useModelState((s) => s.host);
+  const pickedText = useModelState((s) => s.table.filter.netns);
+  const picked = pickedText === '' ? undefined : Number(pickedText);
+  // A listed namespace that is picked has its form in its own row of the namespace list instead.
+  const pickedListed = useNamespaces((s) => picked !== undefined && (s.list?.some((ns) => ns.inode === picked) ?? false));
   const health = host.health;
   return (
     <div className="host">
@@ -146,6 +85,16 @@ export function HostPanel() {
               {health.intervalMs} ms
               {health.lastCollection ? ` · last collection ${health.lastCollection.durationMs} ms for ${health.lastCollection.connections.toLocaleString('en-US')} sockets` : ''}
             </dd>
+            {health.namespaces && (
+              <>
+                <dt>Namespaces</dt>
+                <dd>
+                  {health.namespaces.scope === 'own' ? "this server's only (--namespaces own)" : 'every namespace on the host'} · {health.namespaces.seen} seen ·{' '}
+                  {health.namespaces.read} read
+                  {health.namespaces.notRead.length > 0 ? ` · ${health.namespaces.notRead.length} not read (see Network namespaces)` : ''}
+                </dd>
+              </>
+            )}
             <dt>Mode</dt>
             <dd>{health.readOnly ? 'read-only' : 'read-write'} · version {health.version}</dd>
             <dt>Audit log</dt>
@@ -159,6 +108,7 @@ export function HostPanel() {
                 <li className={health.capabilities.sysPtrace ? 'yes' : 'no'}>retune other processes’ sockets (CAP_SYS_PTRACE)</li>
                 <li className={health.capabilities.netAdmin ? 'yes' : 'no'}>kill connections (CAP_NET_ADMIN)</li>
                 <li className={health.capabilities.sysctlWrite ? 'yes' : 'no'}>write sysctls</li>
+                <li className={health.capabilities.sysAdmin ? 'yes' : 'no'}>enter other network namespaces (CAP_SYS_ADMIN)</li>
               </ul>
               {health.capabilities.missing.map((m) => (
                 <p key={m} className="missing">
@@ -171,9 +121,15 @@ export function HostPanel() {
           <p className="muted">{host.error ? errorText(host.error) : 'Asking the server…'}</p>
         )}
       </section>
-      <section aria-label="Sysctl defaults">
-        <h3>Keepalive defaults (sysctl)</h3>
-        <SysctlForm />
+      {!pickedListed && (
+        <section aria-label="Sysctl defaults">
+          <h3>Keepalive defaults (sysctl)</h3>
+          <SysctlForm key={picked ?? 'own'} />
+        </section>
+      )}
+      <section aria-label="Network namespaces" className="wide">
+        <h3>Network namespaces</h3>
+        <NamespaceList picked={picked} />
       </section>
       <section aria-label="Totals over time" className="wide">
         <h3>Totals over time</h3>

@@ -2,6 +2,7 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
 
 import type { DashboardModel, DashboardState } from '../model/dashboard.js';
+import type { NamespacesState } from '../model/namespaces.js';
 import type { FrameClock } from './frame-clock.js';
 
 export interface Env {
@@ -21,4 +22,10 @@ export function useEnv(): Env {
 export function useModelState<T>(select: (state: DashboardState) => T): T {
   const { model } = useEnv();
   return useSyncExternalStore(model.subscribe, () => select(model.getState()), () => select(model.getState()));
+}
+
+/** The namespace list (its own model, reached through the dashboard's). */
+export function useNamespaces<T>(select: (state: NamespacesState) => T): T {
+  const { namespaces } = useEnv().model;
+  return useSyncExternalStore(namespaces.subscribe, () => select(namespaces.getState()), () => select(namespaces.getState()));
 }

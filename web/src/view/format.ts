@@ -1,5 +1,5 @@
 /** Formatting for display: units in the text, never HTML. */
-import { formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody } from '@keepalive-dashboard/shared';
+import { formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody, type NetnsRef } from '@keepalive-dashboard/shared';
 
 /** 7 195.3 s → "1:59:55"; 42 300 ms → "42.3 s"; under a minute keeps a tenth. */
 export function formatDuration(ms: number | null, precise = true): string {
@@ -32,6 +32,12 @@ export function rttLabel(rttUs: number | undefined): string {
   if (rttUs === undefined) return '—';
   const ms = rttUs / 1000;
   return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 100 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+/** `netns:<inode>`, and whether it is the server's own: what the namespace cell's label stands for. */
+export function netnsTitle(netns: NetnsRef | null): string {
+  if (!netns) return 'namespace not known (captures do not say)';
+  return `netns:${netns.inode}${netns.own ? " (this server's namespace)" : ''}`;
 }
 
 export function errorText(error: ErrorBody): string {
