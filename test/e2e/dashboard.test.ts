@@ -68,7 +68,7 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   await row.waitFor({ timeout: 15_000 });
   const named = page.getByRole('row', { name: new RegExp(`127\\.0\\.0\\.1:${localPort}\\s+127\\.0\\.0\\.1:${peerPort}`) });
   assert.equal(await named.count(), 1, 'the row is a table row named by its endpoints');
-  assert.equal(await rowCell(page, id, 4), 'off');
+  assert.equal(await rowCell(page, id, 5), 'off');
   await row.click();
 
   const detail = page.getByRole('complementary', { name: 'Connection detail' });
@@ -93,10 +93,10 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   assert.match((await beforeAfter.textContent()) ?? '', /idle \(s\)7200600/);
 
   // The stream brings the new settings to the row and the panel.
-  await until('the row to show idle 600', async () => (await rowCell(page, id, 5)) === '600');
-  assert.equal(await rowCell(page, id, 4), 'on');
-  assert.equal(await rowCell(page, id, 6), '30');
-  assert.equal(await rowCell(page, id, 7), '4');
+  await until('the row to show idle 600', async () => (await rowCell(page, id, 6)) === '600');
+  assert.equal(await rowCell(page, id, 5), 'on');
+  assert.equal(await rowCell(page, id, 7), '30');
+  assert.equal(await rowCell(page, id, 8), '4');
   await detail.getByTestId('detail-settings').filter({ hasText: 'idle 600 s · interval 30 s · count 4' }).waitFor();
 
   // The countdown runs between frames.
@@ -115,10 +115,10 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   assert.ok(ssSeconds !== null, 'ss -tno shows a keepalive timer');
   const kernelSeconds = parseCountdown(((await detail.getByTestId('kernel-timer').textContent()) ?? '').replace(/^keepalive /, ''));
   assert.ok(Math.abs(ssSeconds - kernelSeconds) < 3, `ss says ${ssSeconds} s, the page's kernel timer ${kernelSeconds} s`);
-  const rowKernel = parseCountdown(await rowCell(page, id, 9));
+  const rowKernel = parseCountdown(await rowCell(page, id, 10));
   assert.ok(Math.abs(rowKernel - ssSeconds) < 3, `row kernel timer ${rowKernel} s vs ss ${ssSeconds} s`);
   assert.ok(uiSeconds <= ssSeconds + 2, `next probe ${uiSeconds} s is not later than the kernel's ${ssSeconds} s`);
-  const rowCountdown = parseCountdown(await rowCell(page, id, 8));
+  const rowCountdown = parseCountdown(await rowCell(page, id, 9));
   assert.ok(Math.abs(rowCountdown - uiSeconds) < 3, `row countdown ${rowCountdown} s vs panel ${uiSeconds} s`);
 
   await page.screenshot({ path: artifact('e2e-retuned.png') });
@@ -129,8 +129,8 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
 
   // Undo puts the socket back: keepalive off, no timer in ss.
   await detail.getByRole('button', { name: 'Undo last change' }).click();
-  await until('the row to show keepalive off', async () => (await rowCell(page, id, 4)) === 'off');
-  assert.equal(await rowCell(page, id, 5), '7200');
+  await until('the row to show keepalive off', async () => (await rowCell(page, id, 5)) === 'off');
+  assert.equal(await rowCell(page, id, 6), '7200');
   assert.equal(ssKeepaliveSeconds(localPort, peerPort), null, 'ss shows no keepalive timer after Undo');
 
   // Keyboard: Esc closes the panel, arrows and Enter open a row again.

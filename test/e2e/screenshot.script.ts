@@ -47,7 +47,7 @@ test('docs/screenshot.png: a connection probing a black-holed peer', { timeout: 
   const hole = await server.api('POST', `/api/lab/connections/${victim.id}/blackhole`, { on: true });
   assert.equal(hole.status, 200, JSON.stringify(hole.body));
 
-  await until('the probes to go unanswered', async () => /^[12] \/ 3$/.test((await row.locator('td').nth(10).textContent()) ?? ''), 40_000);
+  await until('the probes to go unanswered', async () => /^[12] \/ 3$/.test((await row.locator('td').nth(11).textContent()) ?? ''), 40_000);
   await page.waitForTimeout(1500);
   await page.screenshot({ path: artifact('screenshot.png') });
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
