@@ -40,11 +40,15 @@ import { connectionCap } from './security/connection-cap.js';
 import { credentialGuard, hostGuard } from './security/guard.js';
 import { Sessions, sessionCookieName } from './security/sessions.js';
 import { typeboxValidatorCompiler } from './routes/schema-validation.js';
+import { namespaceRoutes } from './routes/namespaces.js';
 import { sessionRoutes } from './routes/session.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
 import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
 import { streamRoutes } from './stream/stream.js';
 import { SysctlStore } from './sysctl.js';
+import { NamespaceRegistry, type NamespaceScope } from './namespaces/registry.js';
+import { NamespaceSysctls } from './namespaces/sysctls.js';
+import { createNamespacedSource } from './sources/namespaced.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -67,6 +71,11 @@ export interface AppOptions {
   /** Every foreign socket's settings are read again within this, ms (default 30 s). */
   foreignRefreshMs?: number;
   sysctlDir?: string;
+  /**
+   * `all`: every network namespace on the host (default with the real sources);
+   * `own`: only the server's (default when sources are injected, so a test's fake source stays alone).
+   */
+  namespaces?: NamespaceScope;
   /** Injected native pieces (default: the addon's). */
   foreign?: ForeignAccess | null;
   killer?: Killer | null;
@@ -120,9 +129,14 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   if (!audit.writable) log(`audit log ${audit.path} cannot be written (${audit.status().error}): changes will be refused`);
   const events = new EventBus(audit, now, log);
   const factories = options.sourceFactories ?? SOURCE_FACTORIES;
-  const selected: SelectedSource = await selectSource(options.source ?? 'auto', factories, log);
+  const chosen: SelectedSource = await selectSource(options.source ?? 'auto', factories, log);
+  const namespaces = new NamespaceRegistry({ scope: options.namespaces ?? (options.sourceFactories ? 'own' : 'all'), now });
+  // The chosen source reads the server's own namespace; every other one is read from inside it.
+  const selected: SelectedSource = { ...chosen, source: createNamespacedSource(chosen.source.name, namespaces, chosen.source) };
+  const ownSysctl = new SysctlStore(options.sysctlDir);
+  const namespaceSysctls = new NamespaceSysctls(namespaces, ownSysctl, now);
   const foreign = options.foreign === undefined ? nativeForeignAccess() : options.foreign;
-  const killer = options.killer === undefined ? nativeKiller() : options.killer;
+  const killer = options.killer === undefined ? nativeKiller(namespaces) : options.killer;
   const foreignSettings = new ForeignSettings(foreign ? createForeignReader(foreign) : null, {
     tickMs: intervalMs,
     ...(options.foreignRefreshMs ? { refreshMs: options.foreignRefreshMs } : {}),
@@ -145,6 +159,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     events,
     now,
     capabilities,
+    namespaces,
+    namespaceSysctls,
     quietPorts: () => {
       const address = fastify.server.address();
       return new Set(typeof address === 'object' && address ? [address.port] : []);
@@ -190,7 +206,9 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     }),
     events,
     audit,
-    sysctl: new SysctlStore(options.sysctlDir),
+    sysctl: ownSysctl,
+    namespaces,
+    namespaceSysctls,
     metrics,
     capabilities,
     version: VERSION,
@@ -236,6 +254,14 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     const fresh = last !== null && last.at !== observedCollectionAt;
     observedCollectionAt = last?.at ?? null;
     metrics.observe(delta.totals, store.currentViews(), selected.source.name, fresh ? last.durationMs : null);
+    if (fresh) {
+      const byLabel = new Map<string, number>();
+      for (const [inode, n] of store.countByNetns()) {
+        const label = namespaces.ref(inode)?.label ?? `netns:${inode}`;
+        byLabel.set(label, (byLabel.get(label) ?? 0) + n);
+      }
+      metrics.observeNamespaces(byLabel);
+    }
   });
   store.on('error', (error) => log(`collection failed: ${error.message}`));
 
@@ -288,6 +314,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     api.addHook('onRequest', guard);
     await connectionRoutes(api, ctx);
     await hostRoutes(api, ctx);
+    await namespaceRoutes(api, ctx);
     await labRoutes(api, ctx);
     await streamRoutes(api, ctx);
     await sessionRoutes(api, ctx);

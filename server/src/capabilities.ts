@@ -8,6 +8,7 @@ import type { Capabilities } from '@keepalive-dashboard/shared';
 
 const CAP_NET_ADMIN = 12;
 const CAP_SYS_PTRACE = 19;
+const CAP_SYS_ADMIN = 21;
 
 export function effectiveCapabilities(statusText?: string): bigint {
   const text = statusText ?? readFileSync('/proc/self/status', 'utf8');
@@ -21,6 +22,7 @@ export function detectCapabilities(nativeLoaded: boolean, statusText?: string): 
   const caps = effectiveCapabilities(statusText);
   const netAdmin = has(caps, CAP_NET_ADMIN);
   const sysPtrace = has(caps, CAP_SYS_PTRACE);
+  const sysAdmin = has(caps, CAP_SYS_ADMIN);
   let sysctlWrite: boolean;
   try {
     accessSync('/proc/sys/net/ipv4/tcp_keepalive_time', constants.W_OK);
@@ -33,5 +35,6 @@ export function detectCapabilities(nativeLoaded: boolean, statusText?: string): 
   if (!netAdmin) missing.push('CAP_NET_ADMIN: needed to kill connections and black-hole lab peers');
   if (!sysPtrace) missing.push("CAP_SYS_PTRACE: needed to read and retune other processes' sockets (same-uid processes still work)");
   if (!sysctlWrite) missing.push('root: needed to change net.ipv4.tcp_keepalive_* sysctls');
-  return { netAdmin, sysPtrace, sysctlWrite, native: nativeLoaded, missing };
+  if (!sysAdmin) missing.push("CAP_SYS_ADMIN: needed to enter other network namespaces (containers' sockets are then read from /proc/PID/net where visible, without tcp_info)");
+  return { netAdmin, sysPtrace, sysctlWrite, sysAdmin, native: nativeLoaded, missing };
 }

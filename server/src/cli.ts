@@ -7,6 +7,7 @@ export interface CliOptions {
   host: string;
   port: number;
   source: SourceRequest;
+  namespaces: 'all' | 'own';
   intervalMs: number;
   token: string | null;
   /** Where the token came from, for the start-up banner and its warning. */
@@ -34,6 +35,9 @@ Options:
   --port N             port to listen on (default 7405; 0 = any free port)
   --source NAME        auto | netlink | ss | netstat | proc (default auto:
                        netlink, falling back to the others)
+  --namespaces WHICH   all | own: every network namespace on the host (default:
+                       containers, pods, ip netns; entering them needs
+                       CAP_SYS_ADMIN) or only the one the server runs in
   --interval MS        refresh interval in ms (default 1000, minimum 100)
   --token-file PATH    read the API token for scripts from PATH (first line);
                        or set KEEPALIVE_DASHBOARD_TOKEN (default: a random one)
@@ -70,6 +74,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         host: { type: 'string', default: '127.0.0.1' },
         port: { type: 'string', default: '7405' },
         source: { type: 'string', default: 'auto' },
+        namespaces: { type: 'string', default: 'all' },
         interval: { type: 'string', default: '1000' },
         token: { type: 'string' },
         'token-file': { type: 'string' },
@@ -92,6 +97,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const intervalMs = Number(values.interval);
   if (!/^\d+$/.test(values.interval) || intervalMs < 100) throw new CliError(`--interval must be an integer ≥ 100 ms, got ${values.interval}`);
   if (!(SOURCES as readonly string[]).includes(values.source)) throw new CliError(`--source must be one of ${SOURCES.join(', ')}, got ${values.source}`);
+  if (values.namespaces !== 'all' && values.namespaces !== 'own') throw new CliError(`--namespaces must be all or own, got ${values.namespaces}`);
   const streamStallMs = Number(values['stream-stall-ms']);
   if (!/^\d+$/.test(values['stream-stall-ms']) || streamStallMs < 1000) throw new CliError(`--stream-stall-ms must be an integer ≥ 1000, got ${values['stream-stall-ms']}`);
   if (values.token !== undefined && values['token-file'] !== undefined) throw new CliError('give --token or --token-file, not both');
@@ -105,6 +111,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     host: values.host,
     port,
     source: values.source as SourceRequest,
+    namespaces: values.namespaces,
     intervalMs,
     token: token ?? null,
     tokenSource: values.token !== undefined ? 'flag' : values['token-file'] !== undefined ? 'file' : envToken ? 'env' : 'generated',

@@ -10,6 +10,8 @@ import type { EventBus } from './events.js';
 import type { Metrics } from './metrics.js';
 import type { ProcessMap } from './processes/process-map.js';
 import type { SysctlStore } from './sysctl.js';
+import type { NamespaceRegistry } from './namespaces/registry.js';
+import type { NamespaceSysctls } from './namespaces/sysctls.js';
 import type { FailedAuthLimiter } from './security/auth.js';
 import type { Sessions } from './security/sessions.js';
 import type { Capabilities } from '@keepalive-dashboard/shared';
@@ -46,7 +48,10 @@ export interface AppContext {
   control: SocketControl;
   events: EventBus;
   audit: AuditLog;
+  /** The server's own namespace's sysctls. */
   sysctl: SysctlStore;
+  namespaces: NamespaceRegistry;
+  namespaceSysctls: NamespaceSysctls;
   metrics: Metrics;
   capabilities: Capabilities;
   version: string;

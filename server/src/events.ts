@@ -9,7 +9,7 @@
  * with what the kernel held before and after; or failed, with the error
  * code) follows, and only that outcome is an event people see.
  */
-import type { DashboardEvent, EventType } from '@keepalive-dashboard/shared';
+import type { DashboardEvent, EventType, NetnsRef } from '@keepalive-dashboard/shared';
 
 import type { AuditLog } from './audit/audit-log.js';
 import { ApiError } from './errors.js';
@@ -22,6 +22,8 @@ export type EventInput = Omit<DashboardEvent, 'seq' | 'at'> & { at?: number };
 export interface ChangeRequest {
   type: EventType;
   connectionId: string | null;
+  /** The namespace of the connection or sysctl changed: recorded with both the intent and the outcome. */
+  netns?: NetnsRef | null;
   actor: string | null;
   /** The change in words, e.g. "retune ESTABLISHED 127.0.0.1:5 → 127.0.0.1:6: idleSec → 30". */
   what: string;
@@ -79,9 +81,10 @@ export class EventBus {
    */
   async change<T>(request: ChangeRequest, apply: () => T | Promise<T>, outcome: (result: T) => ChangeOutcome): Promise<T> {
     const { type, connectionId, actor, what } = request;
+    const where = request.netns ? { netns: request.netns } : {};
     let intent: DashboardEvent;
     try {
-      intent = this.audit.append({ type, phase: 'intent', at: this.now(), connectionId, actor, summary: `${what}: requested`, ...(request.detail ? { detail: request.detail } : {}) });
+      intent = this.audit.append({ type, phase: 'intent', at: this.now(), connectionId, ...where, actor, summary: `${what}: requested`, ...(request.detail ? { detail: request.detail } : {}) });
     } catch (error) {
       throw new ApiError('KA_ERR_AUDIT_UNAVAILABLE', `${what}: refused and not applied, because its audit record could not be written to ${this.audit.path} (${messageOf(error)})`, { cause: codeOf(error) });
     }
@@ -90,7 +93,7 @@ export class EventBus {
       result = await apply();
     } catch (error) {
       this.complete({
-        type, phase: 'failed', intentSeq: intent.seq, at: this.now(), connectionId, actor,
+        type, phase: 'failed', intentSeq: intent.seq, at: this.now(), connectionId, ...where, actor,
         summary: `${what}: failed (${codeOf(error)})`,
         detail: { ...request.detail, error: { code: codeOf(error), message: messageOf(error) } },
       });
@@ -98,7 +101,7 @@ export class EventBus {
     }
     const done = outcome(result);
     this.complete({
-      type, phase: 'applied', intentSeq: intent.seq, at: this.now(), actor,
+      type, phase: 'applied', intentSeq: intent.seq, at: this.now(), actor, ...where,
       connectionId: done.connectionId === undefined ? connectionId : done.connectionId,
       summary: done.summary,
       ...(done.before !== undefined ? { before: done.before } : {}),

@@ -9,12 +9,21 @@ import closeWithGrace from 'close-with-grace';
 import Fastify from 'fastify';
 
 import { app } from './app.js';
+import type { AppContext } from './context.js';
 import { CliError, parseCli, TOKEN_ENV, USAGE } from './cli.js';
 import { isLoopbackAddress } from './control/address-policy.js';
 import { runParse } from './parse-command.js';
 import { serverOptions } from './server-options.js';
 
 /** The token for scripts from --token-file: its first line. A file others can read is no secret. */
+/** The banner's namespace line: how many are watched, and what limits reading them. */
+function namespaceLine(ctx: AppContext): string {
+  const seen = ctx.namespaces.list().length;
+  if (ctx.namespaces.scope === 'own') return "only the server's own (--namespaces own)";
+  const count = `${seen} network namespace${seen === 1 ? '' : 's'} watched`;
+  return ctx.capabilities.sysAdmin || seen === 1 ? count : `${count}; without CAP_SYS_ADMIN the others are read from /proc/PID/net (no tcp_info)`;
+}
+
 function readTokenFile(path: string): { token: string; warning: string | null } {
   let text: string;
   let mode: number;
@@ -69,6 +78,7 @@ async function serve(argv: string[]): Promise<void> {
   };
   await fastify.register(app, {
     source: options.source,
+    namespaces: options.namespaces,
     intervalMs: options.intervalMs,
     readOnly: options.readOnly,
     labAnyAddress: options.labAnyAddress,
@@ -98,6 +108,7 @@ async function serve(argv: string[]): Promise<void> {
     `keepalive-dashboard ${ctx.version}`,
     `  source:    ${selected.source.name}${selected.fallbacks.length ? ` (fell back: ${selected.fallbacks.map((f) => `${f.source}: ${f.reason}`).join('; ')})` : ''}`,
     `  interval:  ${ctx.intervalMs} ms${ctx.readOnly ? ' · read-only' : ''}`,
+    `  netns:     ${namespaceLine(ctx)}`,
     `  audit log: ${ctx.audit.path}${ctx.audit.writable ? '' : ` — NOT WRITABLE (${ctx.audit.status().error}): changes are refused`}`,
     `  can:       ${[ctx.capabilities.netAdmin && 'kill connections', ctx.capabilities.sysPtrace && "retune other processes' sockets", ctx.capabilities.sysctlWrite && 'change sysctls'].filter(Boolean).join(', ') || 'read only what this user may see'}`,
     ...ctx.capabilities.missing.map((m) => `  missing:   ${m}`),

@@ -30,6 +30,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly namespaceConnections = new Gauge({
+    name: 'keepalive_namespace_connections',
+    help: 'TCP connections per network namespace (label: its ip netns name, container, pod, or netns:<inode>)',
+    labelNames: ['netns'],
+    registers: [this.registry],
+  });
   readonly wsClients = new Gauge({ name: 'keepalive_websocket_clients', help: 'Connected WebSocket clients', registers: [this.registry] });
 
   /** Per collection: the gauges come from the store's totals; only probing views are walked, for the histogram. */
@@ -43,5 +49,11 @@ export class Metrics {
       for (const v of views) if (inProbePhase(v)) this.probesOutstanding.observe(v.derived?.probesOut ?? v.timer.count);
     }
     if (durationMs !== null) this.collectionSeconds.observe({ source }, durationMs / 1000);
+  }
+
+  /** Per sweep: sockets per namespace, by label (a namespace that went leaves the series). */
+  observeNamespaces(counts: ReadonlyMap<string, number>): void {
+    this.namespaceConnections.reset();
+    for (const [netns, n] of counts) this.namespaceConnections.set({ netns }, n);
   }
 }

@@ -3,12 +3,31 @@ import type { KeepaliveSettings } from './bounds.js';
 import { deadAfterLastRecvMs } from './keepalive-math.js';
 import type { Advisory } from './protocol.js';
 
+/** idle / interval / count as net.ipv4.tcp_keepalive_time / _intvl / _probes give them. */
+export interface KeepaliveDefaults {
+  idleSec: number;
+  intervalSec: number;
+  count: number;
+}
+
+/** The socket's network namespace's keepalive sysctls (they are per namespace) and the host's, when they differ. */
+export interface NamespaceDefaults extends KeepaliveDefaults {
+  label: string;
+  /** The host's (initial namespace's) defaults; null when this is the host's namespace or they are unknown. */
+  host: KeepaliveDefaults | null;
+}
+
 export interface AdvisoryOptions {
   /** A middlebox (NAT, cloud load balancer) idle timeout, s; 350 s is a common cloud default. */
   middleboxIdleSec: number;
   /** How long an ESTABLISHED connection without keepalive may sit idle before it is flagged, ms. */
   idleWithoutKeepaliveMs: number;
+  /** The socket's namespace defaults, when known: settings equal to them are inherited, not chosen. */
+  namespace?: NamespaceDefaults;
 }
+
+const sameDefaults = (a: KeepaliveDefaults, b: KeepaliveDefaults): boolean => a.idleSec === b.idleSec && a.intervalSec === b.intervalSec && a.count === b.count;
+const triple = (d: KeepaliveDefaults): string => `${d.idleSec} s / ${d.intervalSec} s / ${d.count}`;
 
 export const DEFAULT_ADVISORY_OPTIONS: AdvisoryOptions = { middleboxIdleSec: 350, idleWithoutKeepaliveMs: 600_000 };
 
@@ -41,10 +60,19 @@ export function keepaliveAdvisories(
       message: `TCP_USER_TIMEOUT ${userTimeoutMs} ms is shorter than idle + interval × count (${idleSec + intervalSec * count} s): not all ${count} probes are sent`,
     });
   }
+  const ns = options.namespace;
+  const inherited = ns !== undefined && sameDefaults(settings, ns);
   if (idleSec > options.middleboxIdleSec) {
+    const whence = ns && idleSec === ns.idleSec ? ` (namespace ${ns.label}'s net.ipv4.tcp_keepalive_time)` : '';
     out.push({
       code: 'idle-exceeds-middlebox',
-      message: `idle ${idleSec} s is longer than a ${options.middleboxIdleSec} s middlebox idle timeout: the flow is likely dropped silently before the first probe`,
+      message: `idle ${idleSec} s${whence} is longer than a ${options.middleboxIdleSec} s middlebox idle timeout: the flow is likely dropped silently before the first probe`,
+    });
+  }
+  if (inherited && ns.host && !sameDefaults(ns, ns.host)) {
+    out.push({
+      code: 'namespace-defaults',
+      message: `keepalive ${triple(ns)} comes from namespace ${ns.label}'s sysctls, not the host's ${triple(ns.host)}: net.ipv4.tcp_keepalive_* are per network namespace`,
     });
   }
   return out;

@@ -88,7 +88,7 @@ export const NetnsRefSchema = Type.Object({
 });
 export type NetnsRef = Static<typeof NetnsRefSchema>;
 
-export const CONTAINER_RUNTIMES = ['docker', 'containerd', 'cri-o', 'podman', 'lxc', 'systemd'] as const;
+export const CONTAINER_RUNTIMES = ['docker', 'containerd', 'cri-o', 'podman', 'lxc', 'kubernetes', 'systemd'] as const;
 
 /** The container, pod or unit a namespace's processes belong to, read from /proc/PID/cgroup. */
 export const NetnsOwnerSchema = Type.Object({

@@ -62,6 +62,7 @@ export function viewChanged(prev: ConnectionView, next: ConnectionView, slackMs 
   if (!sameSettings(prev.keepalive, next.keepalive)) return true;
   if (prev.keepaliveError?.code !== next.keepaliveError?.code || prev.keepaliveError?.message !== next.keepaliveError?.message) return true;
   if (!sameHolders(prev.holders, next.holders)) return true;
+  if (prev.netns?.inode !== next.netns?.inode || prev.netns?.label !== next.netns?.label) return true;
   if (prev.advisories.length !== next.advisories.length || prev.advisories.some((a, i) => a.code !== next.advisories[i]?.code)) return true;
   const pd = prev.derived;
   const nd = next.derived;

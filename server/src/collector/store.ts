@@ -19,10 +19,14 @@ import {
   type Connection,
   type ConnectionView,
   type Capabilities,
+  type KeepaliveDefaults,
+  type NetnsRef,
   type Totals,
 } from '@keepalive-dashboard/shared';
 
 import type { Lab } from '../control/lab.js';
+import type { NamespaceRegistry } from '../namespaces/registry.js';
+import type { NamespaceSysctls } from '../namespaces/sysctls.js';
 import type { EventBus } from '../events.js';
 import { sameHolderFds } from '../processes/holders.js';
 import type { ProcessMap } from '../processes/process-map.js';
@@ -87,6 +91,10 @@ export interface StoreOptions {
   quietPorts?: () => ReadonlySet<number>;
   /** More than this many appear/close in one tick: one summary event instead of one each. */
   eventBurstLimit?: number;
+  /** The network namespaces watched: re-discovered every tick; a namespace that comes or goes is swept at once. */
+  namespaces?: NamespaceRegistry;
+  /** Their keepalive sysctls: advisories compare each socket against its own namespace's. */
+  namespaceSysctls?: NamespaceSysctls;
 }
 
 /** What one step changed, published as one delta. */
@@ -112,6 +120,10 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private readonly keepFreshUntil = new Map<string, number>();
   /** Inodes whose holders or foreign settings changed: their views are recomputed. */
   private readonly dirtyInodes = new Set<number>();
+  /** Views whose namespace's label or sysctls changed: recomputed too. */
+  private readonly dirtyIds = new Set<string>();
+  /** Advisory options with each namespace's defaults, built on first use; cleared when a namespace changes. */
+  private readonly advisoryByNetns = new Map<number, AdvisoryOptions>();
   /** Removed because a lookup said so (id → when): the next sweep that began after it checks the addon agrees. */
   private removedByLookup = new Map<string, number>();
   /** The last keepalive prediction made for each owned socket, kept past its last view: its death is judged against it. */
@@ -248,7 +260,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     this.ticking = true;
     try {
       const now = this.now();
-      if (!this.sweeper.lookup || now >= this.nextSweepAt) await this.collect();
+      const namespacesMoved = this.refreshNamespaces();
+      if (!this.sweeper.lookup || now >= this.nextSweepAt || namespacesMoved) await this.collect();
       // Also right after a sweep: the addon reports only rows the kernel changed,
       // and an event due now (an advisory threshold crossed) may change none.
       if (this.sweeper.lookup) {
@@ -258,6 +271,33 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Re-discovers namespaces; true when one appeared or vanished (a sweep is then due now, not at the cadence's next). */
+  private refreshNamespaces(): boolean {
+    const registry = this.options.namespaces;
+    if (!registry) return false;
+    const found = registry.refresh();
+    const changed = new Set([...found.relabelled, ...found.appeared, ...(this.options.namespaceSysctls?.refreshDue() ?? [])]);
+    if (changed.size > 0 || found.vanished.length > 0) this.namespacesChanged(changed);
+    return found.appeared.length > 0 || found.vanished.length > 0;
+  }
+
+  /** A namespace's label or sysctls changed: its rows are rebuilt (label, advisories) at the next step. */
+  namespacesChanged(inodes: ReadonlySet<number>): void {
+    this.advisoryByNetns.clear();
+    if (inodes.size === 0) return;
+    for (const view of this.views.values()) if (view.netns && inodes.has(view.netns.inode)) this.dirtyIds.add(view.id);
+  }
+
+  /** Sockets per namespace now (for the namespace list). */
+  countByNetns(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const view of this.views.values()) {
+      const inode = view.netns?.inode;
+      if (inode !== undefined) counts.set(inode, (counts.get(inode) ?? 0) + 1);
+    }
+    return counts;
   }
 
   private async lookupDue(now: number): Promise<void> {
@@ -441,6 +481,14 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   }
 
   private recomputeDirty(batch: Batch, now: number): void {
+    if (this.dirtyIds.size > 0) {
+      const ids = [...this.dirtyIds];
+      this.dirtyIds.clear();
+      for (const id of ids) {
+        const view = this.views.get(id);
+        if (view) this.recomputeView(view, batch);
+      }
+    }
     if (this.dirtyInodes.size === 0) return;
     const inodes = [...this.dirtyInodes];
     this.dirtyInodes.clear();
@@ -470,7 +518,27 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       labId: (inode: number) => lab.handleForInode(inode)?.entry.id ?? null,
       settings: (c: Connection, labId: string | null) => this.settingsFor(c, labId),
       advisoryOptions: this.advisoryOptions,
+      netns: (inode: number | undefined) => this.options.namespaces?.ref(inode) ?? null,
+      advisoryOptionsFor: (inode: number | undefined) => this.advisoryOptionsFor(inode),
     };
+  }
+
+  private advisoryOptionsFor(inode: number | undefined): AdvisoryOptions {
+    const { namespaces, namespaceSysctls } = this.options;
+    if (inode === undefined || !namespaces || !namespaceSysctls) return this.advisoryOptions;
+    let options = this.advisoryByNetns.get(inode);
+    if (!options) {
+      const defaults = (ns: number): KeepaliveDefaults | null => {
+        const values = namespaceSysctls.get(ns).values;
+        return values ? { idleSec: values.keepaliveTimeSec, intervalSec: values.keepaliveIntvlSec, count: values.keepaliveProbes } : null;
+      };
+      const own = defaults(inode);
+      const initial = namespaces.list().find((e) => e.initial);
+      const host = initial && initial.inode !== inode ? defaults(initial.inode) : null;
+      options = own ? { ...this.advisoryOptions, namespace: { ...own, label: namespaces.ref(inode)?.label ?? `netns:${inode}`, host } } : this.advisoryOptions;
+      this.advisoryByNetns.set(inode, options);
+    }
+    return options;
   }
 
   private settingsFor(connection: Connection, labId: string | null): SettingsLookup {
@@ -514,11 +582,12 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private announce(added: ConnectionView[], gone: ConnectionView[], now: number): void {
     const events = this.options.events;
     const limit = this.options.eventBurstLimit ?? 20;
-    const describe = (v: ConnectionView): string => `${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port}`;
+    const describe = (v: ConnectionView): string => `${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port}${v.netns && !v.netns.own ? ` in ${v.netns.label}` : ''}`;
+    const where = (v: ConnectionView): { netns?: NetnsRef } => (v.netns ? { netns: v.netns } : {});
     // The first collection is the starting picture, not news.
     if (this.seq > 1) {
       if (added.length > limit) events.emit({ type: 'appeared', connectionId: null, summary: `${added.length} connections appeared`, actor: null, at: now });
-      else for (const v of added) events.emit({ type: 'appeared', connectionId: v.id, summary: `${v.state} ${describe(v)} appeared`, actor: null, at: now });
+      else for (const v of added) events.emit({ type: 'appeared', connectionId: v.id, ...where(v), summary: `${v.state} ${describe(v)} appeared`, actor: null, at: now });
     }
     const deaths = gone.filter((v) => v.ownership !== 'owned' && v.state === 'ESTABLISHED' && inProbePhase(v));
     for (const v of deaths) {
@@ -526,6 +595,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       events.emit({
         type: 'died',
         connectionId: v.id,
+        ...where(v),
         summary: `${describe(v)} died by keepalive timeout after ${v.derived?.probesOut ?? v.timer.count} unanswered probes`,
         actor: null,
         at: now,
@@ -534,6 +604,6 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     }
     const closed = gone.filter((v) => !deaths.includes(v));
     if (closed.length > limit) events.emit({ type: 'closed', connectionId: null, summary: `${closed.length} connections closed`, actor: null, at: now });
-    else for (const v of closed) events.emit({ type: 'closed', connectionId: v.id, summary: `${v.state} ${describe(v)} closed`, actor: null, at: now });
+    else for (const v of closed) events.emit({ type: 'closed', connectionId: v.id, ...where(v), summary: `${v.state} ${describe(v)} closed`, actor: null, at: now });
   }
 }

@@ -15,6 +15,7 @@ import {
   type ErrorBody,
   type Holder,
   type KeepaliveSettings,
+  type NetnsRef,
 } from '@keepalive-dashboard/shared';
 
 const NO_HOLDERS: Holder[] = [];
@@ -32,6 +33,10 @@ export interface ViewContext {
   labId(inode: number): string | null;
   settings(connection: Connection, labId: string | null): SettingsLookup;
   advisoryOptions: AdvisoryOptions;
+  /** The row's namespace label (one shared object per namespace); without it, none is shown. */
+  netns?(inode: number | undefined): NetnsRef | null;
+  /** advisoryOptions with the socket's namespace defaults (advisories compare against its own namespace's sysctls). */
+  advisoryOptionsFor?(inode: number | undefined): AdvisoryOptions;
 }
 
 function derive(connection: Connection, settings: KeepaliveSettings | null, now: number): Derived | null {
@@ -90,7 +95,8 @@ export function toView(connection: Connection, ctx: ViewContext): ConnectionView
     keepaliveOrigin: lookup.origin,
     keepaliveError: lookup.error,
     derived,
-    advisories: keepaliveAdvisories(connection.state, lookup.settings, idleElapsedFromTcpInfo(info), ctx.advisoryOptions),
+    advisories: keepaliveAdvisories(connection.state, lookup.settings, idleElapsedFromTcpInfo(info), ctx.advisoryOptionsFor?.(connection.netns) ?? ctx.advisoryOptions),
+    netns: ctx.netns?.(connection.netns) ?? null,
   };
   if (info) view.tcpInfo = info;
   return view;
@@ -117,5 +123,6 @@ export function connectionOf(view: ConnectionView): Connection {
     timer: { kind: view.timer.kind, remainingMs: view.timer.expiresAt === null ? 0 : Math.max(0, view.timer.expiresAt - view.sampledAt), count: view.timer.count },
   };
   if (view.tcpInfo) connection.tcpInfo = view.tcpInfo;
+  if (view.netns) connection.netns = view.netns.inode;
   return connection;
 }

@@ -1,22 +1,43 @@
 /** The native addon's foreign-socket and kill functions, in the shapes the server's control layer takes. */
-import { destroySocket, withForeignSocket } from '@keepalive-dashboard/native';
+import { destroySocket, withForeignSocket, type DestroyTarget } from '@keepalive-dashboard/native';
 
+import type { NamespaceRegistry } from '../namespaces/registry.js';
+import { isNamespaceFileGone } from '../namespaces/errors.js';
 import type { ForeignAccess, Killer } from './socket-control.js';
 
 export function nativeForeignAccess(): ForeignAccess {
+  // pidfd_getfd reaches a socket in any namespace: the fd is the socket, wherever it lives.
   return { withSocket: (pid, fd, inode, fn) => withForeignSocket(pid, fd, { inode }, fn) };
 }
 
-export function nativeKiller(): Killer {
+/** SOCK_DESTROY through a sock_diag socket of the namespace the socket lives in (a 4-tuple means nothing elsewhere). */
+export function nativeKiller(namespaces: NamespaceRegistry | null = null): Killer {
   return {
-    destroy: (view) =>
-      destroySocket({
+    destroy(view) {
+      const target: DestroyTarget = {
         family: view.family,
         src: view.local.address,
         sport: view.local.port,
         dst: view.peer.address,
         dport: view.peer.port,
         cookie: view.cookie,
-      }),
+      };
+      const netns = view.netns && namespaces ? namespaces.targets(view.netns.inode) : null;
+      if (netns === null) {
+        destroySocket(target);
+        return;
+      }
+      let last: unknown = Object.assign(new Error(`the network namespace of ${view.id} (${view.netns?.label ?? '?'}) is gone`), { code: 'ENOENT' });
+      for (const ns of netns) {
+        try {
+          destroySocket(target, ns);
+          return;
+        } catch (error) {
+          last = error;
+          if (!isNamespaceFileGone(error)) throw error;
+        }
+      }
+      throw last;
+    },
   };
 }

@@ -44,7 +44,8 @@ const HOLDER_WAIT_MS = [100, 300, 600];
 
 const NO_KEEPALIVE_STATES = new Set(['TIME_WAIT', 'NEW_SYN_RECV', 'SYN_RECV', 'CLOSE']);
 
-const describe = (v: ConnectionView): string => `${v.state} ${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port}`;
+const describe = (v: ConnectionView): string =>
+  `${v.state} ${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port}${v.netns && !v.netns.own ? ` in namespace ${v.netns.label}` : ''}`;
 
 export class SocketControl {
   constructor(private readonly deps: SocketControlDeps) {}
@@ -75,7 +76,7 @@ export class SocketControl {
     let result: PatchResult;
     try {
       result = await this.deps.events.change(
-        { type: 'retuned', connectionId: view.id, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
+        { type: 'retuned', connectionId: view.id, netns: view.netns, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
         () => (owned ? retuneAndReadBack(owned.handle, patch) : this.applyForeign(view, holders, patch)),
         (done) => ({
           summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
@@ -159,7 +160,7 @@ export class SocketControl {
     if (view.state === 'LISTEN') throw new ApiError('KA_ERR_NOT_APPLICABLE', 'a LISTEN socket cannot be killed with SOCK_DESTROY; stop its owner instead');
     try {
       await this.deps.events.change(
-        { type: 'killed', connectionId: view.id, actor, what: `kill ${describe(view)}` },
+        { type: 'killed', connectionId: view.id, netns: view.netns, actor, what: `kill ${describe(view)}` },
         () => killer.destroy(view),
         () => ({ summary: `${describe(view)} killed` }),
       );

@@ -3,10 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import {
   EventsQuerySchema,
   HealthSchema,
+  NetnsQuerySchema,
   SYSCTL_BOUNDS,
   SysctlPatchSchema,
   type EventPage,
   type Health,
+  type NetnsRef,
   type Sysctl,
   type SysctlView,
 } from '@keepalive-dashboard/shared';
@@ -14,6 +16,7 @@ import {
 import type { AppContext } from '../context.js';
 import { describePatch } from '../control/socket-control.js';
 import { ApiError, fromSystemError } from '../errors.js';
+import { namespaceHealth } from './namespaces.js';
 import type { TypeBoxProvider } from './schema-validation.js';
 
 export function health(ctx: AppContext): Health {
@@ -28,6 +31,7 @@ export function health(ctx: AppContext): Health {
     readOnly: ctx.readOnly,
     auditLog: ctx.audit.status(),
     capabilities: ctx.capabilities,
+    namespaces: namespaceHealth(ctx),
     lastCollection: last ? { at: last.at, durationMs: Math.round(last.durationMs * 10) / 10, connections: last.connections } : null,
     sampling: { ...ctx.store.sampling(), readBack: ctx.foreignSettings.status(ctx.now()) },
     serverTime: ctx.now(),
@@ -38,20 +42,40 @@ export async function hostRoutes(app: FastifyInstance, ctx: AppContext): Promise
   const fastify = app.withTypeProvider<TypeBoxProvider>();
   fastify.get('/api/health', { schema: { response: { 200: HealthSchema } } }, async () => health(ctx));
 
-  fastify.get('/api/sysctl', async (): Promise<SysctlView> => ({ ...ctx.sysctl.read(), bounds: SYSCTL_BOUNDS, writable: ctx.capabilities.sysctlWrite && !ctx.readOnly }));
+  /** The namespace a sysctl request names (absent: the server's own); 404 when it is not watched. */
+  const namespaceOf = (inode: number | undefined): NetnsRef => {
+    const ref = ctx.namespaces.ref(inode ?? ctx.namespaces.ownInode);
+    if (!ref || !ctx.namespaces.get(ref.inode)) throw new ApiError('KA_ERR_NOT_FOUND', `no network namespace ${String(inode)} is watched (GET /api/namespaces lists them)`);
+    return ref;
+  };
+  /** Writing another namespace's sysctls means entering it. */
+  const writable = (ref: NetnsRef): boolean => ctx.capabilities.sysctlWrite && !ctx.readOnly && (ref.own || ctx.capabilities.sysAdmin);
 
-  fastify.put('/api/sysctl', { schema: { body: SysctlPatchSchema }, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
+  fastify.get('/api/sysctl', { schema: { querystring: NetnsQuerySchema } }, async (request): Promise<SysctlView> => {
+    const ref = namespaceOf(request.query.netns);
+    const read = ctx.namespaceSysctls.get(ref.inode);
+    if (!read.values) throw fromSystemError(Object.assign(new Error(read.error?.message ?? 'unreadable'), { code: read.error?.code }), `sysctls of ${ref.label}`);
+    return { ...read.values, bounds: SYSCTL_BOUNDS, writable: writable(ref), netns: ref };
+  });
+
+  fastify.put('/api/sysctl', { schema: { querystring: NetnsQuerySchema, body: SysctlPatchSchema }, config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request) => {
     if (ctx.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
     ctx.events.assertCanAudit();
+    const ref = namespaceOf(request.query.netns);
     const patch = request.body;
     if (!ctx.capabilities.sysctlWrite) throw new ApiError('KA_ERR_PERMISSION', 'changing net.ipv4.tcp_keepalive_* needs root (write access to /proc/sys/net/ipv4)');
+    if (!ref.own && !ctx.capabilities.sysAdmin) throw new ApiError('KA_ERR_PERMISSION', `changing namespace ${ref.label}'s sysctls means entering it: that needs CAP_SYS_ADMIN`);
     const asked = describePatch(patch);
+    const where = ref.own ? '' : ` in namespace ${ref.label}`;
     try {
-      return await ctx.events.change(
-        { type: 'sysctl', connectionId: null, actor: request.ip, what: `set net.ipv4.tcp_keepalive_* (${asked})`, detail: { patch } },
-        (): { before: Sysctl; after: Sysctl } => ctx.sysctl.write(patch),
-        (result) => ({ summary: 'net.ipv4.tcp_keepalive_* changed', before: result.before, after: result.after }),
+      const result = await ctx.events.change(
+        { type: 'sysctl', connectionId: null, netns: ref, actor: request.ip, what: `set net.ipv4.tcp_keepalive_*${where} (${asked})`, detail: { patch, netns: ref } },
+        (): { before: Sysctl; after: Sysctl } => ctx.namespaceSysctls.write(ref.inode, patch),
+        (result) => ({ summary: `net.ipv4.tcp_keepalive_* changed${where}`, before: result.before, after: result.after }),
       );
+      // Its sockets' advisories compare against the new defaults.
+      ctx.store.namespacesChanged(new Set([ref.inode]));
+      return result;
     } catch (error) {
       // Mapped after the change: the audit's failed outcome keeps the errno.
       throw fromSystemError(error, 'sysctl');

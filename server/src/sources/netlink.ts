@@ -16,6 +16,7 @@ import {
   lookupTcpSocketsAsync,
   type DiagKey,
   type DiagSocket,
+  type NetnsTarget,
   type TcpSocketDiffer,
   type TcpSocketTable,
 } from '@keepalive-dashboard/native';
@@ -26,6 +27,12 @@ import { SourceUnavailableError, type LookupResult, type Source, type SweepResul
 export interface NetlinkSourceOptions {
   /** Defaults to the addon's dump; injectable so the unavailable path is testable (the source then cannot diff). */
   dump?: () => Promise<TcpSocketTable>;
+  /**
+   * Another network namespace: every dump, lookup and sweep goes through a
+   * NETLINK_SOCK_DIAG socket the addon opens inside it (from a short-lived
+   * thread that setns()s; this thread never changes namespace).
+   */
+  netns?: NetnsTarget;
 }
 
 const BUILD_HINT = 'build the native addon: npm run build --workspace native';
@@ -36,7 +43,8 @@ const ADDON_CODES = new Set(['ERR_ADDON_NOT_FOUND', 'ERR_ADDON_STALE', 'ENOTSUP'
 const NO_COOKIES = new Set(['0000000000000000', 'ffffffffffffffff']);
 
 export function createNetlinkSource(options: NetlinkSourceOptions = {}): Source {
-  const dump = options.dump ?? dumpTcpSocketsAsync;
+  const netns = options.netns;
+  const dump = options.dump ?? (() => dumpTcpSocketsAsync(netns));
   const source: Source = {
     name: 'netlink',
     async collect() {
@@ -53,7 +61,7 @@ export function createNetlinkSource(options: NetlinkSourceOptions = {}): Source 
   // The addon keeps the last table and hands over only the rows that changed.
   let differ: TcpSocketDiffer | null = null;
   source.sweep = async (toleranceMs: number): Promise<SweepResult> => {
-    differ ??= createTcpSocketDiffer();
+    differ ??= createTcpSocketDiffer(netns);
     try {
       const result = await differ.sweep(toleranceMs);
       const removed = result.removed.filter((cookie) => !NO_COOKIES.has(cookie));
@@ -67,14 +75,14 @@ export function createNetlinkSource(options: NetlinkSourceOptions = {}): Source 
     const keys: DiagKey[] = [];
     const asked: string[] = [];
     for (const c of connections) {
-      const key = diagKey(c);
+      const key = diagKey(c, netns === undefined);
       if (key) {
         keys.push(key);
         asked.push(c.id);
       }
     }
     if (keys.length === 0) return { found: [], missing: [] };
-    const result = await lookupTcpSocketsAsync(keys);
+    const result = await lookupTcpSocketsAsync(keys, netns);
     return { found: decode(result.found), missing: result.missing.map((i) => asked[i] as string) };
   };
   return source;
@@ -86,10 +94,15 @@ function decode(table: TcpSocketTable): Connection[] {
   return out;
 }
 
-/** The kernel's name for a socket, from how this source spelled it (the reverse of endpoint() below); null without a cookie. */
-function diagKey(c: Connection): DiagKey | null {
+/**
+ * The kernel's name for a socket, from how this source spelled it (the
+ * reverse of endpoint() below); null without a cookie, or bound to a device
+ * of another namespace (its index is that namespace's: the sweep reads it).
+ */
+function diagKey(c: Connection, ownNamespace: boolean): DiagKey | null {
   if (!c.cookie) return null;
   const local = unspell(c.family, c.local.address);
+  if (local.iface && !ownNamespace) return null;
   const key: DiagKey = { family: c.family, local: { address: local.address, port: c.local.port }, peer: { address: unspell(c.family, c.peer.address).address, port: c.peer.port }, cookie: c.cookie };
   if (local.iface) {
     const ifindex = interfaceIndex(local.iface);

@@ -1,0 +1,16 @@
+/** Telling "this file no longer names the namespace" apart from an error about what is inside it. */
+import { isNetnsEntryError } from '@keepalive-dashboard/native';
+
+import { EnterNetnsError } from '../sources/run-tool.js';
+
+/** Errnos of a namespace file that is gone: its process exited, its mount went, or the pid was reused (ESTALE: another namespace now). */
+const GONE = new Set(['ENOENT', 'ESRCH', 'ESTALE']);
+
+/** Reaching the namespace failed (the addon's entry syscalls, or nsenter's own failure) — not something about a socket inside, whose ENOENT means the socket is gone. */
+export function isNamespaceError(error: unknown): boolean {
+  return isNetnsEntryError(error) || error instanceof EnterNetnsError;
+}
+
+export function isNamespaceFileGone(error: unknown): boolean {
+  return isNamespaceError(error) && GONE.has(String((error as { code?: unknown }).code));
+}
