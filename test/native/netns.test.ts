@@ -124,6 +124,24 @@ test('destroy inside the namespace: the owner sees ECONNABORTED and the socket l
   assert.equal(pairSockets(await dumpTcpSocketsAsync(pair.netns), pair).find((s) => s.cookie === socket.cookie), undefined);
 });
 
+// A listener bound (SO_BINDTODEVICE) to the namespace's own veth; prints its port, lives until stdin closes.
+const BOUND = `
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'ka-nt-a')
+s.bind(('0.0.0.0', 0)); s.listen(); print(s.getsockname()[1], flush=True); sys.stdin.read()
+`;
+
+test("a device-bound socket is named by its namespace's device, and destroyed through it", async (t) => {
+  const { name, netns } = createNamespace(t);
+  execFileSync('ip', ['-n', name, 'link', 'add', 'ka-nt-a', 'type', 'veth', 'peer', 'name', 'ka-nt-b']);
+  const [link] = JSON.parse(execFileSync('ip', ['-n', name, '-j', 'link', 'show', 'ka-nt-a'], { encoding: 'utf8' })) as { ifindex: number }[];
+  const port = Number(await spawnChild(t, 'ip', ['netns', 'exec', name, 'python3', '-c', BOUND]).nextLine());
+  const listener = (): DiagSocket | undefined => dumpTcpSockets(netns).toArray().find((s) => s.local.port === port);
+  assert.deepEqual([listener()?.iface, listener()?.ifindex], ['ka-nt-a', link?.ifindex]);
+  destroySocket({ family: 4, src: '0.0.0.0%ka-nt-a', sport: port, dst: '0.0.0.0', dport: 0 }, netns);
+  assert.equal(listener(), undefined);
+});
+
 /** The whole file the fd reads, from offset 0. */
 function readFd(fd: number): string {
   const buffer = Buffer.alloc(64);
