@@ -29,6 +29,7 @@ import { Layout, type LayoutSpec } from './namespaces/layout.js';
 import { measureLayout, type LayoutResult } from './namespaces/measure-layout.js';
 import { parseOptions } from './namespaces/options.js';
 import { buildRows, renderMarkdown, type NamespacesRun } from './namespaces/report.js';
+import type { CliServer } from './scale/cli-server.js';
 import { environment, preflight } from './scale/environment.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
@@ -55,16 +56,24 @@ async function runInside(argv: string[]): Promise<void> {
   const started = new Date();
   const buildDir = mkdtempSync(join(tmpdir(), 'ka-bench-namespaces-floor-'));
   let current: Layout | null = null;
+  let server: CliServer | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping holders, deleting namespaces`);
-    void (current?.stop() ?? Promise.resolve())
+    log(`${signal}: stopping the server and holders, deleting namespaces`);
+    const stopAll = async (): Promise<void> => {
+      await server?.stop();
+      await current?.stop();
+    };
+    void stopAll()
       .catch((error: Error) => log(`cleanup: ${error.message}`))
       .finally(() => {
         rmSync(buildDir, { recursive: true, force: true });
         process.exit(signal === 'SIGINT' ? 130 : 143);
       });
   };
-  const onExit = (): void => current?.killNow();
+  const onExit = (): void => {
+    server?.killNow();
+    current?.killNow();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   process.once('exit', onExit);
@@ -79,7 +88,7 @@ async function runInside(argv: string[]): Promise<void> {
         const growStarted = performance.now();
         await current.start();
         log(`${spec.tag}: ${spec.namespaceCount} × ${spec.pairsPerNamespace} pairs in ${current.holders.length} holders, ready in ${((performance.now() - growStarted) / 1000).toFixed(1)} s`);
-        results.push(await measureLayout(current, { windowSec: options.windowSec, ssRepeat: options.ssRepeat, settleCapMs: options.settleCapMs, serverRoot: options.serverRoot, floorBinary, log }));
+        results.push(await measureLayout(current, { windowSec: options.windowSec, ssRepeat: options.ssRepeat, settleCapMs: options.settleCapMs, serverRoot: options.serverRoot, floorBinary, log, onServer: (s) => (server = s) }));
       } finally {
         await current.stop();
         current = null;

@@ -9,7 +9,7 @@
  */
 import { loadavg } from 'node:os';
 
-import { startCliServer } from '../scale/cli-server.js';
+import { startCliServer, type CliServer } from '../scale/cli-server.js';
 import { readHealth, type HealthSample } from '../scale/health.js';
 import { measureCpuWindow, readMemory, type CpuWindow } from '../scale/proc.js';
 import { median, round, sleep } from '../server/stats.js';
@@ -20,6 +20,8 @@ import { measureFloor, measureSs, type Reference } from './reference.js';
 export interface LayoutOptions extends Pick<Options, 'windowSec' | 'ssRepeat' | 'settleCapMs' | 'serverRoot'> {
   floorBinary: string;
   log: (line: string) => void;
+  /** Told of the server once it runs and (null) once it stopped, so a signal handler can stop it too. */
+  onServer: (server: CliServer | null) => void;
 }
 
 /** What GET /api/namespaces said about one namespace, as much as the report and a reader need. */
@@ -132,8 +134,7 @@ export async function measureLayout(layout: Layout, options: LayoutOptions): Pro
   };
 
   const server = await startCliServer(options.serverRoot);
-  const killOnExit = (): void => server.killNow();
-  process.once('exit', killOnExit);
+  options.onServer(server);
   result.serverStartMs = round(server.startMs, 0);
   log(`${tag} server ${server.pid} up in ${server.startMs.toFixed(0)} ms`);
   try {
@@ -183,7 +184,7 @@ export async function measureLayout(layout: Layout, options: LayoutOptions): Pro
     });
   } finally {
     await server.stop();
-    process.off('exit', killOnExit);
+    options.onServer(null);
     result.serverLog = server.log;
     result.loadAverage.atEnd = loadAverage();
   }

