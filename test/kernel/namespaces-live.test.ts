@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 
+import type { ConnectionView } from '@keepalive-dashboard/shared';
+
 import { netnsLab, type LabNamespace } from '../helpers/netns-lab.js';
 import { NEIGHBOUR_PORT, startChainHolders, startHolder, type NsHolder, type NsSocket } from '../helpers/ns-holder.js';
 import { ssInNetns } from '../helpers/ns-ss.js';
@@ -14,7 +16,13 @@ import { startNsServer, until, type NsServer } from './ns-server.js';
 
 /** The server's id for a held socket, once it is listed with its settings read back. */
 async function idOf(server: NsServer, ns: LabNamespace, held: NsSocket): Promise<string> {
-  const view = await until(`${ns.name} ${held.role} read`, async () => (await server.connections(ns.inode)).find((v) => v.inode === held.inode && v.keepaliveOrigin === 'foreign'));
+  let last: ConnectionView | undefined;
+  const view = await until(`${ns.name} ${held.role} read`, async () => {
+    last = (await server.connections(ns.inode)).find((v) => v.inode === held.inode);
+    return last?.keepaliveOrigin === 'foreign' && last;
+  }).catch((error: Error) => {
+    throw new Error(`${error.message}; last listed as ${JSON.stringify(last)}`);
+  });
   return view.id;
 }
 
