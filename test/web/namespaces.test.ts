@@ -164,4 +164,6 @@ test('owner and processes read as a person names them', () => {
   assert.equal(ownerText({ runtime: 'systemd', id: 'foo-bar.service', podUid: null }), 'systemd foo-bar.service');
   assert.equal(processesText({ processes: [{ pid: 41, comm: 'sleep' }, { pid: 42, comm: 'python3' }], processCount: 5 }), 'sleep(41) python3(42) +3 more');
   assert.equal(processesText({ processes: [], processCount: 0 }), 'none (held by a bind mount only)');
+  const six = [1, 2, 3, 4, 5, 6].map((pid) => ({ pid, comm: 'k' }));
+  assert.equal(processesText({ processes: six, processCount: 6 }), 'k(1) k(2) k(3) k(4) +2 more', 'the first four');
 });

@@ -125,10 +125,13 @@ export function ownerText(owner: NetnsOwner | null): string {
   return `${owner.runtime} ${id}${owner.podUid ? ` · pod ${owner.podUid}` : ''}`;
 }
 
-/** "sleep(41) python3(42) +3 more": the first few, and how many the server did not list. */
+const PROCESSES_SHOWN = 4;
+
+/** "sleep(41) python3(42) +3 more": the first few (the whole list is the cell's title), and how many more are inside. */
 export function processesText(ns: Pick<Namespace, 'processes' | 'processCount'>): string {
   if (ns.processCount === 0) return 'none (held by a bind mount only)';
-  const shown = ns.processes.map((p) => `${p.comm}(${p.pid})`).join(' ');
-  const more = ns.processCount - ns.processes.length;
+  const first = ns.processes.slice(0, PROCESSES_SHOWN);
+  const shown = first.map((p) => `${p.comm}(${p.pid})`).join(' ');
+  const more = ns.processCount - first.length;
   return more > 0 ? `${shown} +${more} more` : shown;
 }

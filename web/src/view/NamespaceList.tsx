@@ -51,7 +51,9 @@ function NamespaceRow({ ns, picked }: { ns: Namespace; picked: boolean }) {
         {ns.name && ns.owner ? ' · ' : ''}
         {ns.owner || !ns.name ? ownerText(ns.owner) : ''}
       </td>
-      <td title={ns.processes.map((p) => `${p.comm} pid ${p.pid}`).join('\n') || undefined}>{processesText(ns)}</td>
+      <td className="ns-processes" title={ns.processes.map((p) => `${p.comm} pid ${p.pid}`).join('\n') || undefined}>
+        {processesText(ns)}
+      </td>
       <td className="num">{count(ns.sockets, 'socket')}</td>
       <td>{ns.reader ?? 'not read'}</td>
       <td className="num" data-sysctl="keepaliveTimeSec">
