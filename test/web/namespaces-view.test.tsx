@@ -13,6 +13,7 @@ import { Row } from '../../web/src/view/ConnectionTable.js';
 import { EnvContext } from '../../web/src/view/context.js';
 import { FilterBar } from '../../web/src/view/FilterBar.js';
 import { FrameClock } from '../../web/src/view/frame-clock.js';
+import { HostPanel } from '../../web/src/view/HostPanel.js';
 import { NamespaceList } from '../../web/src/view/NamespaceList.js';
 import { view } from './views.js';
 
@@ -80,4 +81,11 @@ test("the host panel's list: units on every number, why a namespace is not read,
 test('only one namespace visible: the list says so', async () => {
   const { render } = await setup([ns(4026531840, 'host', { own: true, initial: true })]);
   assert.match(render(<NamespaceList picked={undefined} />), /Only this server’s namespace is visible: /);
+});
+
+test('a picked namespace that is gone stays picked: the picker marks it, the host panel says so', async () => {
+  const { model, render } = await setup([ns(7, 'ka-a')]);
+  model.setFilter({ netns: '9' });
+  assert.match(render(<FilterBar />), /<option value="9" selected="">netns:9 \(gone\)<\/option>/);
+  assert.match(render(<HostPanel />), /The picked namespace \(netns:<!-- -->9<!-- -->\) is no longer listed/);
 });

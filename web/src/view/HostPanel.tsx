@@ -62,6 +62,7 @@ export function HostPanel() {
   const picked = pickedText === '' ? undefined : Number(pickedText);
   // A listed namespace that is picked has its form in its own row of the namespace list instead.
   const pickedListed = useNamespaces((s) => picked !== undefined && (s.list?.some((ns) => ns.inode === picked) ?? false));
+  const namespacesListed = useNamespaces((s) => s.list !== null);
   const health = host.health;
   return (
     <div className="host">
@@ -124,6 +125,11 @@ export function HostPanel() {
       {!pickedListed && (
         <section aria-label="Sysctl defaults">
           <h3>Keepalive defaults (sysctl)</h3>
+          {picked !== undefined && namespacesListed && (
+            <p className="missing" role="status">
+              The picked namespace (netns:{picked}) is no longer listed: it is gone, or the server can no longer see it.
+            </p>
+          )}
           <SysctlForm key={picked ?? 'own'} />
         </section>
       )}
