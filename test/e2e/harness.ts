@@ -73,6 +73,8 @@ export async function startServer(t: TestContext, options: AppOptions = {}): Pro
     intervalMs: 500,
     webRoot: WEB_DIST,
     auditLogPath: join(dir, 'audit.jsonl'),
+    // Tests pick their sockets by port: other namespaces (other tests') repeat ports. Namespace tests ask for all.
+    namespaces: 'own',
     log: () => {},
     ...options,
   });

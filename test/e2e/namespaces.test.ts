@@ -67,7 +67,7 @@ test('pick a namespace: its sockets in the table, its sysctls in the host panel,
   const a = await namespaceWithPair(t, 1, 47_101, 301, 1111);
   const b = await namespaceWithPair(t, 2, 47_102, 302, 2222);
   const hostTimeSec = sysctlIn(null, 'net.ipv4.tcp_keepalive_time');
-  const server = await startServer(t);
+  const server = await startServer(t, { namespaces: 'all' });
   await until('both namespaces listed with their pairs', async () => {
     const { body } = await server.api<{ namespaces: Namespace[] }>('GET', '/api/namespaces');
     return [a, b].every((ns) => (body.namespaces.find((n) => n.inode === ns.inode)?.sockets ?? 0) >= 3);

@@ -31,6 +31,8 @@ export async function buildApp(t: TestContext, options: AppOptions = {}): Promis
     source: 'netlink',
     collect: false,
     auditLogPath: join(tempDir(t), 'audit.jsonl'),
+    // Tests pick their sockets by port, and other namespaces (other tests') repeat ports: namespace tests ask for all.
+    namespaces: 'own',
     log: () => {},
     ...options,
   });

@@ -28,7 +28,7 @@ const ok = async (server: RunningServer, path: string): Promise<Record<string, u
 /** Starts the CLI (`--source netlink`, its own audit log), optionally under `prefix` (e.g. setpriv). */
 export async function startNsServer(t: TestContext, prefix?: string[]): Promise<NsServer> {
   const dir = tempDir(t, 'ka-netns-');
-  const server = await startServer(t, ['--source', 'netlink', '--audit-log', join(dir, 'audit.jsonl')], prefix ? { prefix } : {});
+  const server = await startServer(t, ['--source', 'netlink', '--namespaces', 'all', '--audit-log', join(dir, 'audit.jsonl')], prefix ? { prefix } : {});
   return {
     ...server,
     connections: async (netns) => (await ok(server, `/api/connections?netns=${netns}`)).connections as ConnectionView[],

@@ -139,6 +139,8 @@ export function createNamespacedSource(name: SourceName, registry: NamespaceRegi
         state.fresh = false;
         return { ...result, fresh };
       } catch (error) {
+        // The server's own namespace failing is the source failing: the store logs it and keeps the last table.
+        if (entry.own) throw error;
         const code = String((error as { code?: unknown } | null)?.code ?? '');
         if (state.reader !== 'proc' && isNamespaceFileGone(error)) {
           // This file no longer names it; the next one may (or it has gone).
@@ -190,7 +192,6 @@ export function createNamespacedSource(name: SourceName, registry: NamespaceRegi
         const r = await sweepOne(entry, toleranceMs, now);
         if (!r) {
           forget(entry.inode, removed);
-          if (entry.own) throw new Error(registry.get(entry.inode)?.error?.message ?? "the server's own namespace could not be read");
           continue;
         }
         let ids = idsOf.get(entry.inode);

@@ -40,7 +40,9 @@ function argvFor(args: string[], prefix: string[] = []): [string, string[]] {
 
 /** Starts the server and waits for its "Open: http://…" line. */
 export async function startServer(t: TestContext, args: string[], options: StartOptions = {}): Promise<RunningServer> {
-  const [command, argv] = argvFor(['--port', '0', '--token', CLI_TOKEN, ...args], options.prefix);
+  // Tests pick their sockets by port, and other namespaces (other tests') repeat ports: namespace tests pass --namespaces all.
+  const scope = args.includes('--namespaces') ? [] : ['--namespaces', 'own'];
+  const [command, argv] = argvFor(['--port', '0', '--token', CLI_TOKEN, ...scope, ...args], options.prefix);
   const spawnOptions: SpawnOptions = { stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) };
   const server = spawnChild(t, command, argv, spawnOptions);
   let stderr = '';

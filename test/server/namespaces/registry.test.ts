@@ -33,13 +33,13 @@ test('a named namespace is found by its mount, labelled with its ip netns name, 
 
 test("an anonymous namespace is found through its process, which the list names", async (t) => {
   const registry = new NamespaceRegistry();
-  const child = spawnChild(t, 'unshare', ['--net', 'sh', '-c', 'echo up; exec sleep 60']);
+  const child = spawnChild(t, 'unshare', ['--net', 'python3', '-c', 'import time; print("up", flush=True); time.sleep(60)']);
   assert.equal(await child.nextLine(), 'up');
   const inode = inodeOf(`/proc/${child.pid}/ns/net`);
   registry.refresh();
   const entry = registry.get(inode);
   assert.equal(entry?.ref.label, `netns:${inode}`);
-  assert.deepEqual(entry?.processes.find((p) => p.pid === child.pid), { pid: child.pid, comm: 'sleep' });
+  assert.deepEqual(entry?.processes.find((p) => p.pid === child.pid), { pid: child.pid, comm: 'python3' });
   assert.equal(registry.targets(inode)?.[0]?.path, `/proc/${child.pid}/ns/net`);
   process.kill(child.pid, 'SIGKILL');
   await new Promise((resolve) => child.child.once('exit', resolve));
