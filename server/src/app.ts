@@ -235,6 +235,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
       events.emit({
         type: 'died',
         connectionId: view?.id ?? null,
+        ...(view?.netns ? { netns: view.netns } : {}),
         summary:
           `lab ${entry.kind} ${entry.id} died by keepalive timeout (ETIMEDOUT)` +
           (measured !== null ? ` ${measured.toFixed(1)} s after the last receive` : '') +
