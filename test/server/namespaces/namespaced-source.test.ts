@@ -6,7 +6,9 @@ import { test, type TestContext } from 'node:test';
 import { NamespaceRegistry } from '@keepalive-dashboard/server/namespaces/registry';
 import { createNamespacedSource } from '@keepalive-dashboard/server/sources/namespaced';
 import { createNetlinkSource } from '@keepalive-dashboard/server/sources/netlink';
+import { createNetstatSource } from '@keepalive-dashboard/server/sources/netstat';
 import { createProcSource } from '@keepalive-dashboard/server/sources/proc';
+import { createSsSource } from '@keepalive-dashboard/server/sources/ss';
 
 import { spawnChild } from '../../helpers/processes.js';
 
@@ -77,4 +79,16 @@ test("a TIME-WAIT of another namespace read from /proc is named with its namespa
   assert.equal(tw.length, 1, JSON.stringify(rows.map((c) => c.state)));
   assert.ok(tw[0]?.id.startsWith(`tw@${ns.inode}:`), tw[0]?.id);
   assert.ok(rows.filter((c) => c.state === 'ESTABLISHED').every((c) => c.id.startsWith('ino:')), 'inodes are unique host-wide');
+});
+
+test('ss and netstat read another namespace under nsenter: the same sockets as netlink, tagged with it', async (t) => {
+  const ns = await namespaceWithPair(t, 47204);
+  const registry = new NamespaceRegistry();
+  const key = (c: { state: string; local: { port: number }; peer: { port: number } }): string => `${c.state} ${c.local.port}-${c.peer.port}`;
+  const netlink = (await createNamespacedSource('netlink', registry, createNetlinkSource()).collect()).filter(inNs(ns, 47204)).map(key).sort();
+  assert.equal(netlink.length, 3);
+  for (const [name, own] of [['ss', createSsSource()], ['netstat', createNetstatSource()]] as const) {
+    const rows = (await createNamespacedSource(name, registry, own).collect()).filter(inNs(ns, 47204));
+    assert.deepEqual(rows.map(key).sort(), netlink, name);
+  }
 });
