@@ -13,6 +13,7 @@
  *   npm run bench -- --namespaces                        (50,000 sockets, 50 namespaces)
  *   npm run bench -- --namespaces --sockets 10000        (fewer sockets; a multiple of 2 × the count)
  *   npm run bench -- --namespaces --quick                (5 namespaces × 200 sockets, 5 s window)
+ *   npm run bench -- --namespaces --child-ehash-entries 8192   (each namespace its own TCP hash: the kernel's share apart)
  *   npm run bench -- --namespaces --render bench/results/namespaces-….json
  *
  * It re-executes itself inside private namespaces (isolation.ts), so the
@@ -34,6 +35,17 @@ import { environment, preflight } from './scale/environment.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
+const CHILD_EHASH_SYSCTL = '/proc/sys/net/ipv4/tcp_child_ehash_entries';
+
+/**
+ * Written in the run's private root namespace, so it shapes only the namespaces `ip netns add` creates
+ * from here (the kernel reads it at clone/unshare time); the host's is untouched.
+ */
+function setChildEhashEntries(entries: number): void {
+  writeFileSync(CHILD_EHASH_SYSCTL, String(entries));
+  const now = Number(readFileSync(CHILD_EHASH_SYSCTL, 'utf8').trim());
+  if (now !== entries) throw new Error(`${CHILD_EHASH_SYSCTL} reads ${now} after writing ${entries}`);
+}
 
 /** --render FILE.json: the table again from a run's figures (after the report changed), written beside it. */
 function rerender(jsonPath: string): void {
@@ -49,6 +61,7 @@ async function runInside(argv: string[]): Promise<void> {
   const env = environment(options.serverRoot);
   const pairs = options.sockets / 2;
   preflight(env, pairs);
+  if (options.childEhashEntries !== null) setChildEhashEntries(options.childEhashEntries);
   const specs: LayoutSpec[] = [
     { tag: 'A', namespaceCount: 1, pairsPerNamespace: pairs },
     { tag: 'B', namespaceCount: options.namespaceCount, pairsPerNamespace: pairs / options.namespaceCount },

@@ -15,7 +15,7 @@ import { measureCpuWindow, readMemory, type CpuWindow } from '../scale/proc.js';
 import { median, round, sleep } from '../server/stats.js';
 import type { Layout } from './layout.js';
 import type { Options } from './options.js';
-import { measureFloor, measureSs, type Reference } from './reference.js';
+import { measureEmptyFloor, measureFloor, measureSs, type Reference } from './reference.js';
 
 export interface LayoutOptions extends Pick<Options, 'windowSec' | 'ssRepeat' | 'settleCapMs' | 'serverRoot'> {
   floorBinary: string;
@@ -40,7 +40,8 @@ export interface LayoutResult {
   heldSockets: number;
   holders: number;
   loadAverage: { atStart: number[]; atEnd: number[] };
-  references: { ss: Reference; floor: Reference & { medianDumpMs: number } };
+  /** emptyFloor: one dump in an empty namespace beside the layout's (the shared hash walked, no socket of its own). */
+  references: { ss: Reference; floor: Reference & { medianDumpMs: number }; emptyFloor: Reference & { medianDumpMs: number } };
   serverStartMs: number | null;
   /** Server spawn → every held socket listed and its settings read once, s; null if not within the cap. */
   settledAfterSec: number | null;
@@ -103,7 +104,11 @@ export async function measureLayout(layout: Layout, options: LayoutOptions): Pro
   const atStart = loadAverage();
   const ss = measureSs(layout.names, options.ssRepeat);
   const floor = measureFloor(options.floorBinary, layout.names, options.ssRepeat);
-  log(`${tag} references: ss -tanoiH ${ss.medianCpuMs} ms CPU per pass (${ss.sockets} sockets), C dump ${floor.medianCpuMs} ms CPU (${floor.sockets} sockets)`);
+  const emptyFloor = measureEmptyFloor(options.floorBinary, options.ssRepeat);
+  log(
+    `${tag} references: ss -tanoiH ${ss.medianCpuMs} ms CPU per pass (${ss.sockets} sockets), C dump ${floor.medianCpuMs} ms CPU (${floor.sockets} sockets),` +
+      ` in an empty namespace beside them ${emptyFloor.medianCpuMs} ms (dump ${emptyFloor.medianDumpMs} ms wall)`,
+  );
   const result: LayoutResult = {
     tag,
     namespaceCount,
@@ -111,7 +116,7 @@ export async function measureLayout(layout: Layout, options: LayoutOptions): Pro
     heldSockets,
     holders: layout.holders.length,
     loadAverage: { atStart, atEnd: [] },
-    references: { ss, floor },
+    references: { ss, floor, emptyFloor },
     serverStartMs: null,
     settledAfterSec: null,
     settleLast: null,

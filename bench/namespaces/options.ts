@@ -20,6 +20,11 @@ export interface Options {
   serverRoot: string;
   /** Goes into the result file's name: namespaces-LABEL-DATE. */
   label: string | null;
+  /**
+   * net.ipv4.tcp_child_ehash_entries for the namespaces the run creates: null leaves the kernel's
+   * default (0: every namespace shares the host's one TCP hash, as Docker's and Kubernetes' do).
+   */
+  childEhashEntries: number | null;
 }
 
 const REPO_ROOT = new URL('../..', import.meta.url).pathname;
@@ -37,6 +42,7 @@ export function parseOptions(argv: readonly string[]): Options {
       'settle-cap-seconds': { type: 'string' },
       'server-root': { type: 'string' },
       label: { type: 'string' },
+      'child-ehash-entries': { type: 'string' },
     },
   });
   const quick = values.quick === true;
@@ -50,6 +56,10 @@ export function parseOptions(argv: readonly string[]): Options {
   const namespaceCount = positiveInt('namespace-count', text('namespace-count', '50', '5'));
   // Every namespace holds whole pairs, the same number in each.
   if (sockets % (2 * namespaceCount) !== 0) throw new RangeError(`--sockets must split into whole pairs over ${namespaceCount} namespaces (a multiple of ${2 * namespaceCount}), got ${sockets}`);
+  const ehashText = values['child-ehash-entries'];
+  const childEhashEntries = typeof ehashText === 'string' ? positiveInt('child-ehash-entries', ehashText) : null;
+  // The kernel rounds up to a power of two and caps it at 16M buckets; say so rather than measure something else.
+  if (childEhashEntries !== null && (childEhashEntries & (childEhashEntries - 1)) !== 0) throw new RangeError(`--child-ehash-entries must be a power of two, got ${childEhashEntries}`);
   return {
     sockets,
     namespaceCount,
@@ -59,5 +69,6 @@ export function parseOptions(argv: readonly string[]): Options {
     settleCapMs: positiveInt('settle-cap-seconds', text('settle-cap-seconds', '180', '60')) * 1000,
     serverRoot,
     label,
+    childEhashEntries,
   };
 }

@@ -4,10 +4,15 @@
  * inside the namespace through nsenter (which execs, so its own cost is a
  * setns and nothing per socket). ss sees one namespace per run: to see every
  * namespace of a layout it runs once in each, and that pass is one sample.
+ *
+ * A dump inside a namespace still walks the kernel's TCP hash, which every
+ * namespace shares unless tcp_child_ehash_entries gave it its own: the dump
+ * of an empty namespace beside the layout is what each per-namespace dump
+ * pays before it reaches a socket of its own.
  */
 import { median, round } from '../server/stats.js';
 import { runChildCpu } from '../scale/proc.js';
-import { netnsPath } from './netns.js';
+import { NamedNamespaces, netnsPath } from './netns.js';
 
 export interface Reference {
   /** One sample = one pass over every namespace given, ms CPU. */
@@ -59,4 +64,14 @@ export function measureFloor(floorBinary: string, names: readonly string[], repe
     return { cpu: runs.reduce((sum, r) => sum + r.run.cpuMs, 0), wall: runs.reduce((sum, r) => sum + r.run.wallMs, 0), sockets: runs.reduce((sum, r) => sum + r.out.sockets, 0) };
   });
   return { ...summarize(samples), medianDumpMs: round(median(dumps), 1) as number };
+}
+
+/** The C dump in a namespace created empty for it (and deleted): the walk of the shared hash alone. */
+export function measureEmptyFloor(floorBinary: string, repeat: number): Reference & { medianDumpMs: number } {
+  const empty = new NamedNamespaces();
+  try {
+    return measureFloor(floorBinary, empty.add('empty', 1), repeat);
+  } finally {
+    empty.deleteAll();
+  }
 }

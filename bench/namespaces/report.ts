@@ -67,6 +67,9 @@ export function buildRows(results: readonly LayoutResult[]): Row[] {
     per('namespaces × pairs (holder processes)', '—', (r) => `${r.namespaceCount} × ${r.pairsPerNamespace.toLocaleString('en-US')} (${r.holders})`),
     per('sockets held; listed by the server', '—', (r) => `${r.heldSockets.toLocaleString('en-US')}; ${r.serverSockets?.toLocaleString('en-US') ?? '—'}`),
     per('C inet_diag dump with INET_DIAG_INFO, once in every namespace, ms CPU', '(floor)', (r) => `${fmt(r.references.floor.medianCpuMs)} ms (${r.references.floor.sockets.toLocaleString('en-US')} sockets)`),
+    per('C dump in an empty namespace beside them (what a dump pays before a socket of its own), ms CPU; its dump, ms wall', '—', (r) =>
+      r.references.emptyFloor ? `${fmt(r.references.emptyFloor.medianCpuMs)} ms; ${fmt(r.references.emptyFloor.medianDumpMs)} ms` : NOT_MEASURED,
+    ),
     per('`ss -tanoiH`, once in every namespace, ms CPU', '(reference)', (r) => `${fmt(r.references.ss.medianCpuMs)} ms = ${fmt(r.references.ss.medianCpuMs / r.references.floor.medianCpuMs, 2)}× floor`),
     per('server start → every socket listed and read once', '—', (r) => (r.settledAfterSec === null ? 'not reached' : `${fmt(r.settledAfterSec)} s`)),
     per('server CPU, no client (steady window)', '—', (r) => (r.cpu ? `${fmt(r.cpu.totalMsPerSec)} ms/s = ${vsSs(r.cpu.totalMsPerSec, r)}` : NOT_MEASURED)),
@@ -115,7 +118,10 @@ export function renderMarkdown(run: NamespacesRun): string {
     `Server ${env.serverCommit}; kernel ${env.kernel}, ${env.cpus} CPUs, Node ${env.node}, ${env.ss}; load average ${env.loadAverageAtStart.join(' ')} at the start,` +
       ` ${results.map((r) => `${r.tag} ${r.loadAverage.atStart[0]}→${r.loadAverage.atEnd[0]}`).join(', ')} (1 min).`,
     `Inside private network, PID and mount namespaces (\`${run.isolation}\`): the server saw only this run's namespaces.` +
-      ' The server ran in its own namespace, empty but for its listener; every held socket was in a namespace the run created (`ip netns add`), a tenth with keepalive on.',
+      ' The server ran in its own namespace, empty but for its listener; every held socket was in a namespace the run created (`ip netns add`), a tenth with keepalive on.' +
+      (options.childEhashEntries === null
+        ? ' Those namespaces share the kernel’s one TCP hash (tcp_child_ehash_entries 0, as containers’ do): a dump in any of them walks every socket of every namespace.'
+        : ` Each of those namespaces had its own TCP hash of ${options.childEhashEntries.toLocaleString('en-US')} buckets (tcp_child_ehash_entries): a dump walks its own sockets only.`),
     `Window ${options.windowSec} s with no client; ss and floor medians of ${options.ssRepeat}.` +
       (options.quick ? ' **Quick run: a short window on few sockets; the ratios are indicative.**' : ''),
     '',
