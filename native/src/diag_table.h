@@ -118,7 +118,12 @@ void AppendRow(const uint32_t* row, const RowAddresses& addresses, StringTable* 
 using RowVisitor = std::function<void(const struct nlmsghdr* header, int64_t stampUs)>;
 
 // One dump of every AF_INET and AF_INET6 TCP socket with INET_DIAG_INFO, on
-// an open socket (its namespace is the one dumped).
+// an open socket (its namespace is the one dumped): one walk of the kernel's
+// hash tables for both families where the kernel takes the legacy request,
+// else one SOCK_DIAG_BY_FAMILY dump per family. Rows come in the kernel's
+// walk order (listeners first, families mixed): callers key them by cookie,
+// never by position. Either way a socket that changes while the walk runs
+// may come twice (the differ reports it once).
 Failure DumpTcpSockets(SockDiagSocket* sock, const RowVisitor& visit);
 
 // CLOCK_MONOTONIC in µs.
