@@ -31,17 +31,20 @@ struct DumpRequest {
 // both families (net/ipv4/inet_diag.c; checked on 6.18). A child namespace
 // shares the host's established hash (tcp_child_ehash_entries 0), and a dump
 // walks every bucket of it whatever the namespace holds: one walk instead of
-// one per family halves that (1.4 vs 3.6 ms of kernel CPU for a near-empty
-// host on this machine). Replies echo the request's nlmsg_type (18, not 20).
+// one per family halves that. Kernel CPU per dump (6.18, 2 vCPUs, 262144
+// buckets): a near-empty host 1.4 ms vs 2.9; a namespace of 1,000 sockets
+// while another holds 20,000, 6.0 ms vs 9.5. Replies echo the request's
+// nlmsg_type (TCPDIAG_GETSOCK, not SOCK_DIAG_BY_FAMILY).
 struct CompatDumpRequest {
   struct nlmsghdr header;
   struct inet_diag_req body;
 };
 
-// What a kernel that lacks the compat path answers: EOPNOTSUPP when no
-// compat handler is registered (sock_diag_rcv_msg), EINVAL or ENOENT from
-// kernels that dropped or never had the message type. Learnt once per
-// process: every namespace is served by the same kernel.
+// How a kernel refuses the compat request: EOPNOTSUPP when no compat handler
+// is registered (sock_diag_rcv_msg), EINVAL from one that no longer knows the
+// message type (its default case), ENOENT when the compat path finds no TCP
+// handler. Then the two SOCK_DIAG_BY_FAMILY dumps, learnt once per process:
+// every namespace is served by the same kernel.
 std::atomic<bool> compatRefused{false};
 
 bool RefusesCompat(int err) { return err == EINVAL || err == EOPNOTSUPP || err == ENOENT; }

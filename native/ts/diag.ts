@@ -1,6 +1,7 @@
 /**
  * Every TCP socket on the host, from one NETLINK_SOCK_DIAG dump
- * (SOCK_DIAG_BY_FAMILY, AF_INET + AF_INET6, states 0–12, INET_DIAG_INFO).
+ * (AF_INET + AF_INET6 in one walk where the kernel allows it, states 0–12,
+ * INET_DIAG_INFO: native/src/diag_dump.cc).
  *
  * The addon hands the dump over as a table (rows of uint32 in one
  * ArrayBuffer, plus the distinct address strings) and rows are decoded here,
