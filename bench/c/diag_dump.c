@@ -1,6 +1,9 @@
 /*
  * The floor for a host-wide TCP listing: one NETLINK_SOCK_DIAG inet_diag dump
- * per family (AF_INET, then AF_INET6), every state, with INET_DIAG_INFO
+ * of both families in one walk of the kernel's TCP hash (the legacy
+ * TCPDIAG_GETSOCK request, which the kernel serves with AF_UNSPEC — the
+ * addon's dump does the same), or one dump per family (AF_INET, then
+ * AF_INET6) where a kernel refuses it; every state, with INET_DIAG_INFO
  * (struct tcp_info) requested, as `ss -tani` asks for it. Every message is
  * walked down to its attributes, so the cost includes reading what the
  * kernel sent, but nothing is formatted or allocated per socket.
@@ -37,7 +40,32 @@ struct dump_counts {
   long with_info;
 };
 
+static int send_all(int fd, const void *msg, size_t len) {
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  for (;;) {
+    ssize_t n = sendto(fd, msg, len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+    if (n == (ssize_t)len) return 0;
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 ? -errno : -EIO;
+  }
+}
+
+/* family AF_UNSPEC: both families in one walk (TCPDIAG_GETSOCK); else one SOCK_DIAG_BY_FAMILY dump. */
 static int send_request(int fd, int family) {
+  if (family == AF_UNSPEC) {
+    struct {
+      struct nlmsghdr nlh;
+      struct inet_diag_req req;
+    } msg;
+    memset(&msg, 0, sizeof msg);
+    msg.nlh.nlmsg_len = sizeof msg;
+    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    msg.nlh.nlmsg_seq = (uint32_t)family;
+    msg.req.idiag_states = ~0u;
+    msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+    return send_all(fd, &msg, sizeof msg);
+  }
   struct {
     struct nlmsghdr nlh;
     struct inet_diag_req_v2 req;
@@ -52,14 +80,7 @@ static int send_request(int fd, int family) {
   /* Every state, NEW_SYN_RECV (bit 12) and TIME_WAIT included, like `ss -a`. */
   msg.req.idiag_states = ~0u;
   msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  for (;;) {
-    ssize_t n = sendto(fd, &msg, sizeof msg, 0, (struct sockaddr *)&kernel, sizeof kernel);
-    if (n == (ssize_t)sizeof msg) return 0;
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 ? -errno : -EIO;
-  }
+  return send_all(fd, &msg, sizeof msg);
 }
 
 static int has_info(const struct nlmsghdr *nlh) {
@@ -90,7 +111,7 @@ static int read_dump(int fd, int family, char *buf, struct dump_counts *counts) 
         const struct nlmsgerr *err = NLMSG_DATA(nlh);
         return err->error < 0 ? err->error : -EPROTO;
       }
-      if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
+      if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY && nlh->nlmsg_type != TCPDIAG_GETSOCK) continue;
       counts->sockets++;
       counts->with_info += has_info(nlh);
     }
@@ -116,8 +137,16 @@ int main(void) {
     perror("diag_dump: socket(NETLINK_SOCK_DIAG)");
     return 1;
   }
+  int rc = send_request(fd, AF_UNSPEC);
+  if (rc == 0) rc = read_dump(fd, AF_UNSPEC, buf, &counts);
+  /* A kernel without the legacy request refuses it before sending any socket: dump per family. */
   const int families[] = {AF_INET, AF_INET6};
-  for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+  size_t count = rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOENT ? 2 : 0;
+  if (rc < 0 && count == 0) {
+    fprintf(stderr, "diag_dump: %s\n", strerror(-rc));
+    return 1;
+  }
+  for (size_t i = 0; i < count; i++) {
     int rc = send_request(fd, families[i]);
     if (rc == 0) rc = read_dump(fd, families[i], buf, &counts);
     if (rc < 0) {
