@@ -1,4 +1,23 @@
-/** Command-line numbers as the load benchmarks take them, with the flag's name in the error. */
+/** Command-line values as the load benchmarks take them, with the flag's name in the error. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+
+/** `--server-root DIR` (default: this checkout), checked to hold a built server; ends with '/'. */
+export function serverRootOption(value: unknown): string {
+  const text = typeof value === 'string' ? value : REPO_ROOT;
+  const root = text.endsWith('/') ? text : `${text}/`;
+  if (!existsSync(join(root, 'server/dist/main.js'))) throw new Error(`${root}server/dist/main.js is not built: run npx tsc -b there`);
+  return root;
+}
+
+/** `--label NAME` for the result file's name, or null. */
+export function labelOption(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  if (!/^[\w.-]+$/.test(value)) throw new RangeError(`--label must be letters, digits, '.', '_' or '-', got ${value}`);
+  return value;
+}
 
 export function positiveInt(name: string, text: string): number {
   const n = Number(text);

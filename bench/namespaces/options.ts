@@ -1,9 +1,7 @@
 /** The namespaces benchmark's command line. Not strict: `npm run bench -- …` hands every bench the same argv. */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { positiveInt } from '../lib/options.js';
+import { labelOption, positiveInt, serverRootOption } from '../lib/options.js';
 
 export interface Options {
   /** Sockets in each layout (both ends of each loopback pair count). */
@@ -27,8 +25,6 @@ export interface Options {
   childEhashEntries: number | null;
 }
 
-const REPO_ROOT = new URL('../..', import.meta.url).pathname;
-
 export function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
@@ -47,11 +43,8 @@ export function parseOptions(argv: readonly string[]): Options {
   });
   const quick = values.quick === true;
   const text = (name: string, full: string, short: string): string => (typeof values[name] === 'string' ? (values[name] as string) : quick ? short : full);
-  const rootText = typeof values['server-root'] === 'string' ? values['server-root'] : REPO_ROOT;
-  const serverRoot = rootText.endsWith('/') ? rootText : `${rootText}/`;
-  if (!existsSync(join(serverRoot, 'server/dist/main.js'))) throw new Error(`${serverRoot}server/dist/main.js is not built: run npx tsc -b there`);
-  const label = typeof values.label === 'string' ? values.label : null;
-  if (label !== null && !/^[\w.-]+$/.test(label)) throw new RangeError(`--label must be letters, digits, '.', '_' or '-', got ${label}`);
+  const serverRoot = serverRootOption(values['server-root']);
+  const label = labelOption(values.label);
   const sockets = positiveInt('sockets', text('sockets', '50000', '1000'));
   const namespaceCount = positiveInt('namespace-count', text('namespace-count', '50', '5'));
   // Every namespace holds whole pairs, the same number in each.

@@ -1,9 +1,7 @@
 /** The scale benchmark's command line. Not strict: `npm run bench -- …` hands every bench the same argv. */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { positiveInt, sizeList } from '../lib/options.js';
+import { labelOption, positiveInt, serverRootOption, sizeList } from '../lib/options.js';
 
 export interface Options {
   /** Idle loopback pairs per size, smallest first (the fleet only grows). */
@@ -24,8 +22,6 @@ export interface Options {
   label: string | null;
 }
 
-const REPO_ROOT = new URL('../..', import.meta.url).pathname;
-
 export function parseOptions(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
@@ -44,11 +40,8 @@ export function parseOptions(argv: readonly string[]): Options {
   });
   const quick = values.quick === true;
   const text = (name: string, full: string, short: string): string => (typeof values[name] === 'string' ? (values[name] as string) : quick ? short : full);
-  const rootText = typeof values['server-root'] === 'string' ? values['server-root'] : REPO_ROOT;
-  const serverRoot = rootText.endsWith('/') ? rootText : `${rootText}/`;
-  if (!existsSync(join(serverRoot, 'server/dist/main.js'))) throw new Error(`${serverRoot}server/dist/main.js is not built: run npx tsc -b there`);
-  const label = typeof values.label === 'string' ? values.label : null;
-  if (label !== null && !/^[\w.-]+$/.test(label)) throw new RangeError(`--label must be letters, digits, '.', '_' or '-', got ${label}`);
+  const serverRoot = serverRootOption(values['server-root']);
+  const label = labelOption(values.label);
   return {
     sizes: sizeList('sizes', text('sizes', '5000,25000,50000', '1000')),
     quick,
