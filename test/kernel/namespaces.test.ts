@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { ConnectionView } from '@keepalive-dashboard/shared';
 
 import { netnsLab, type LabNamespace } from '../helpers/netns-lab.js';
-import { startChainHolders, startMover, type NsHolder } from '../helpers/ns-holder.js';
+import { startChainHolders, startHolder, startMover, type NsHolder } from '../helpers/ns-holder.js';
 import { ssInNetns, type SsRow } from '../helpers/ns-ss.js';
 import { spawnSocketHolder } from '../helpers/processes.js';
 import { startNsServer, until, type NsServer } from './ns-server.js';
@@ -97,4 +97,22 @@ test('without CAP_SYS_ADMIN: health says so, lists the namespaces it cannot ente
   assert.ok(mine?.reader, 'its own namespace is read');
   const view = await until('our own socket listed', async () => (await server.connections(mine.inode)).find((v) => v.inode === own.held.inode));
   assert.equal(view.netns?.own, true);
+});
+
+test('without CAP_SYS_ADMIN, a namespace with a process inside is read from its /proc/PID/net instead, and says so', async (t) => {
+  const lab = netnsLab(t, 1);
+  const ns = lab.namespaces[0] as LabNamespace;
+  const holder = await startHolder(lab, ns, { keepalive: [1001, 11, 3] });
+  const server = await startNsServer(t, ['setpriv', '--inh-caps=-sys_admin', '--bounding-set=-sys_admin']);
+  const views = await until('the holder sockets listed through /proc', async () => {
+    const listed = await server.connections(ns.inode);
+    return holder.sockets.every((s) => listed.some((v) => v.inode === s.inode)) && listed;
+  });
+  // /proc/net/tcp has no cookies: ids are inodes.
+  for (const s of holder.sockets) assert.equal(views.find((v) => v.inode === s.inode)?.id, `ino:${s.inode}`);
+  const entry = (await server.namespaces()).find((n) => n.inode === ns.inode);
+  assert.equal(entry?.reader, 'proc');
+  assert.match(entry?.error?.message ?? '', /CAP_SYS_ADMIN.*\/proc\/\d+\/net\/tcp/);
+  const health = await server.health();
+  assert.ok(!health.namespaces.notRead.some((n) => n.inode === ns.inode), 'read, if without tcp_info');
 });
