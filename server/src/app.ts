@@ -18,6 +18,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { detectCapabilities } from './capabilities.js';
 import { createForeignReader } from './collector/foreign-reader.js';
 import { ForeignSettings } from './collector/foreign-settings.js';
+import { TotalsHistory } from './collector/history.js';
 import { ConnectionStore } from './collector/store.js';
 import type { AppContext } from './context.js';
 import { Blackholes } from './control/blackhole.js';
@@ -29,6 +30,7 @@ import { EventBus } from './events.js';
 import { Metrics } from './metrics.js';
 import { ProcessMap } from './processes/process-map.js';
 import { connectionRoutes } from './routes/connections.js';
+import { historyRoutes } from './routes/history.js';
 import { hostRoutes } from './routes/host.js';
 import { labRoutes } from './routes/lab.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -167,6 +169,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     },
     ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
   });
+  const history = new TotalsHistory({ now, namespaceCount: () => namespaces.list().length });
   const sessions = new Sessions(now);
   const cookieName = (): string => {
     const address = fastify.server.address();
@@ -183,6 +186,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     metricsPublic: options.metricsPublic ?? false,
     selected,
     store,
+    history,
     processMap,
     foreignSettings,
     foreign,
@@ -264,6 +268,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
       metrics.observeNamespaces(byLabel);
     }
   });
+  store.on('delta', (delta) => history.record(delta.totals));
+  history.start();
   store.on('error', (error) => log(`collection failed: ${error.message}`));
 
   await fastify.register(cookie);
@@ -315,6 +321,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     api.addHook('onRequest', guard);
     await connectionRoutes(api, ctx);
     await hostRoutes(api, ctx);
+    await historyRoutes(api, ctx);
     await namespaceRoutes(api, ctx);
     await labRoutes(api, ctx);
     await streamRoutes(api, ctx);
@@ -335,6 +342,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   fastify.addHook('onClose', async () => {
     await blackholes.offAll();
     store.stop();
+    history.stop();
     processMap.stop();
     lab.closeAll();
     audit.close();

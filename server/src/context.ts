@@ -3,6 +3,7 @@ import type { SelectedSource } from './sources/select.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { ConnectionStore } from './collector/store.js';
 import type { ForeignSettings } from './collector/foreign-settings.js';
+import type { TotalsHistory } from './collector/history.js';
 import type { Blackholes } from './control/blackhole.js';
 import type { Lab } from './control/lab.js';
 import type { ForeignAccess, SocketControl } from './control/socket-control.js';
@@ -40,6 +41,8 @@ export interface AppContext {
   metricsPublic: boolean;
   selected: SelectedSource;
   store: ConnectionStore;
+  /** The store's totals over the last hour (per second) and day (per minute). */
+  history: TotalsHistory;
   processMap: ProcessMap;
   foreignSettings: ForeignSettings;
   foreign: ForeignAccess | null;

@@ -10,7 +10,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import { ConnectionSchema, EndpointSchema } from './connection.js';
-import { ConnectionFilterSchema, ConnectionViewSchema, ErrorBodySchema, EventSchema, NamespaceSchema, NetnsRefSchema, SysctlSchema } from './protocol.js';
+import { ConnectionFilterSchema, ConnectionViewSchema, ErrorBodySchema, EventSchema, NamespaceSchema, NetnsRefSchema, SysctlSchema, TotalsSchema } from './protocol.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -39,6 +39,18 @@ export const EventsQuerySchema = Type.Object(
 /** Which namespace's sysctls: its nsfs inode; absent = the server's own. */
 export const NetnsQuerySchema = Type.Object(
   { netns: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false, noun: 'parameter' },
+);
+
+export const HISTORY_RESOLUTIONS = ['1s', '1m'] as const;
+export type HistoryResolution = (typeof HISTORY_RESOLUTIONS)[number];
+
+/** Totals after `since` (epoch ms, exclusive: pass the last point's `at` to get only newer ones). */
+export const HistoryQuerySchema = Type.Object(
+  {
+    since: Type.Optional(Type.Integer({ minimum: 0, unit: 'ms' })),
+    resolution: Type.Optional(Type.Union(HISTORY_RESOLUTIONS.map((r) => Type.Literal(r)))),
+  },
   { additionalProperties: false, noun: 'parameter' },
 );
 
@@ -137,6 +149,25 @@ export type BlackholeState = Static<typeof BlackholeStateSchema>;
 
 export const EventPageSchema = Type.Object({ events: Type.Array(EventSchema), next: Nullable(Type.Integer()) });
 export type EventPage = Static<typeof EventPageSchema>;
+
+/**
+ * The host's totals at one moment: `at` is the start of its second (1s) or
+ * minute (1m). A minute point holds the mean of its `samples` second points,
+ * rounded; the newest minute is still filling.
+ */
+export const HistoryPointSchema = Type.Composite([
+  TotalsSchema,
+  Type.Object({ at: Type.Number(), namespaces: Type.Integer(), samples: Type.Integer() }),
+]);
+export type HistoryPoint = Static<typeof HistoryPointSchema>;
+
+export const HistoryPageSchema = Type.Object({
+  serverTime: Type.Number(),
+  resolution: Type.Union(HISTORY_RESOLUTIONS.map((r) => Type.Literal(r))),
+  /** Oldest first, newest last. */
+  points: Type.Array(HistoryPointSchema),
+});
+export type HistoryPage = Static<typeof HistoryPageSchema>;
 
 export const ParseResultSchema = Type.Object({
   connections: Type.Array(ConnectionSchema),
