@@ -47,7 +47,20 @@ export const KeepalivePatchSchema = Type.Object(
 );
 export type KeepalivePatch = Static<typeof KeepalivePatchSchema>;
 
-export const HolderSchema = Type.Object({ pid: Type.Integer(), fd: Type.Integer(), comm: Type.String() });
+export const HolderSchema = Type.Object({
+  pid: Type.Integer(),
+  fd: Type.Integer(),
+  /** The kernel's 15-character command name (/proc/PID/comm). */
+  comm: Type.String(),
+  /** /proc/PID/cmdline, NULs as spaces, at most 512 characters; '' for kernel threads or when unreadable. */
+  cmdline: Type.String(),
+  /** Effective uid; null when unreadable. */
+  uid: Nullable(Type.Integer()),
+  /** The uid's name on the server's host; null when it has none. */
+  user: Nullable(Type.String()),
+  /** The systemd unit or container from the process's cgroup (`systemd:nginx.service`, `docker:…`, `pod:…`); null when none. */
+  unit: Nullable(Type.String()),
+});
 export type Holder = Static<typeof HolderSchema>;
 
 /** The kernel's own timer, made absolute. */

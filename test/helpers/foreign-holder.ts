@@ -31,7 +31,7 @@ export async function spawnForeignHolder(t: TestContext, pairs: number): Promise
   return {
     ...child,
     sockets,
-    holdersOf: (socket) => [{ pid: child.pid, fd: socket.fd, comm: 'node' }],
+    holdersOf: (socket) => [{ pid: child.pid, fd: socket.fd, comm: 'node', cmdline: '', uid: null, user: null, unit: null }],
     async setOwnIdle(idleSec, family) {
       child.child.stdin?.write(`idle ${idleSec} ${family}\n`);
       return (JSON.parse(await child.nextLine()) as { inodes: number[] }).inodes;

@@ -11,7 +11,7 @@ import { createForeignReader, perSocketReader } from '../../server/src/collector
 import { ForeignSettings, type ForeignBatchReader, type ForeignBatchResult, type ForeignSettingsOptions } from '../../server/src/collector/foreign-settings.js';
 
 const KA: KeepaliveSettings = { enabled: true, idleSec: 600, intervalSec: 30, count: 4, userTimeoutMs: 0 };
-const holder = (pid: number, fd: number): Holder[] => [{ pid, fd, comm: 'holder' }];
+const holder = (pid: number, fd: number): Holder[] => [{ pid, fd, comm: 'holder', cmdline: '', uid: null, user: null, unit: null }];
 const systemError = (code: string): Error => Object.assign(new Error(code), { code });
 
 interface Recording extends ForeignBatchReader {

@@ -77,7 +77,7 @@ test('the filter bar becomes a shared/ filter; bad input is named, not applied',
 
 test('filters and search select the right rows', () => {
   const now = 1_000_000;
-  const probing = kaView(now, 70_000, 1, undefined, { holders: [{ pid: 7, fd: 9, comm: 'redis-server' }] });
+  const probing = kaView(now, 70_000, 1, undefined, { holders: [{ pid: 7, fd: 9, comm: 'redis-server', cmdline: '', uid: null, user: null, unit: null }] });
   const idle = kaView(now, 1_000);
   const off = view({ peer: { address: '192.168.1.20', port: 443 } });
   const rows = [probing, idle, off];

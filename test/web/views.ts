@@ -20,7 +20,7 @@ export function view(overrides: Partial<ConnectionView> = {}): ConnectionView {
     sendQ: 0,
     timer: { kind: 'none', expiresAt: null, count: 0 },
     sampledAt: 1_000_000,
-    holders: [{ pid: 100 + n, fd: 3, comm: 'postgres' }],
+    holders: [{ pid: 100 + n, fd: 3, comm: 'postgres', cmdline: '', uid: null, user: null, unit: null }],
     ownership: 'foreign',
     labId: null,
     keepalive: null,

@@ -3,12 +3,15 @@
  * demand for one connection — never on every collection tick, since a full
  * /proc scan costs far more than the socket dump itself.
  */
+import type { Holder } from '@keepalive-dashboard/shared';
+
 import { sameHolders } from './holders.js';
+import { ProcessInfoCache, type ProcessInfo } from './process-info.js';
 import { scanSocketHoldersDetailed, type ScanOptions, type SocketHolder } from './scan.js';
 
 /** Share of a core the periodic scan may take on average. */
 const SCAN_CPU_SHARE = 0.03;
-const NONE: readonly SocketHolder[] = Object.freeze([]);
+const NONE: readonly Holder[] = Object.freeze([]);
 /** …and the scans asked for because new sockets have no known holder yet (a busy host opens sockets every tick). */
 const SOON_CPU_SHARE = 0.1;
 
@@ -21,20 +24,23 @@ export interface ProcessMapStatus {
 }
 
 export class ProcessMap {
-  private holders = new Map<number, SocketHolder[]>();
+  private holders = new Map<number, Holder[]>();
+  private readonly info: ProcessInfoCache;
   private status: ProcessMapStatus = { refreshedAt: null, durationMs: 0, scannedPids: 0, deniedPids: 0, sockets: 0 };
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private soon: NodeJS.Timeout | null = null;
   /** Per-inode refreshes of the last `maxAgeMs` asked for, shared by whoever asks again within it. */
-  private readonly recent = new Map<number, { at: number; holders: Promise<readonly SocketHolder[]> }>();
+  private readonly recent = new Map<number, { at: number; holders: Promise<readonly Holder[]> }>();
   private readonly listeners: ((inodes: number[]) => void)[] = [];
 
-  constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {}
+  constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {
+    this.info = new ProcessInfoCache({ procRoot: options.procRoot, now: options.now });
+  }
 
   /** Holders of a socket inode as of the last scan (empty when unknown). */
-  get(inode: number): readonly SocketHolder[] {
+  get(inode: number): readonly Holder[] {
     return this.holders.get(inode) ?? NONE;
   }
 
@@ -56,15 +62,12 @@ export class ProcessMap {
   }
 
   /**
-   * Fresh holders for one socket: rescans the processes that held it last
-   * time; if none holds it any more (passed, or new), falls back to a full scan.
-   */
-  /**
-   * Holders of one inode read now. With `maxAgeMs`, a refresh of the same
+   * Holders of one inode read now: rescans the processes that held it last
+   * time; if none holds it any more (passed, or new), falls back to a full scan. With `maxAgeMs`, a refresh of the same
    * inode started that recently is shared instead: 300 clients selecting one
    * row (or one client selecting it again and again) cost one rescan, not one each.
    */
-  refreshFor(inode: number, maxAgeMs = 0): Promise<readonly SocketHolder[]> {
+  refreshFor(inode: number, maxAgeMs = 0): Promise<readonly Holder[]> {
     if (maxAgeMs <= 0) return this.rescanHolders(inode);
     const now = (this.options.now ?? Date.now)();
     const known = this.recent.get(inode);
@@ -76,12 +79,13 @@ export class ProcessMap {
     return holders;
   }
 
-  private async rescanHolders(inode: number): Promise<readonly SocketHolder[]> {
+  private async rescanHolders(inode: number): Promise<readonly Holder[]> {
     const known = this.holders.get(inode);
     if (known && known.length > 0) {
       const scan = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, pids: [...new Set(known.map((h) => h.pid))] });
-      const found = scan.holders.get(inode);
-      if (found && found.length > 0) {
+      const scanned = scan.holders.get(inode);
+      if (scanned && scanned.length > 0) {
+        const found = this.withInfo(new Map([[inode, scanned]])).get(inode) as Holder[];
         const changed = !sameHolders(known, found);
         this.holders.set(inode, found);
         if (changed) this.notify([inode]);
@@ -134,23 +138,46 @@ export class ProcessMap {
 
   private async scan(options: ScanOptions = {}): Promise<void> {
     const result = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, ...options });
+    const holders = this.withInfo(result.holders, options.pids === undefined);
     const changed: number[] = [];
-    for (const [inode, list] of result.holders) {
+    for (const [inode, list] of holders) {
       const before = this.holders.get(inode);
       // Unchanged lists keep their old arrays: views that hold them stay equal.
-      if (before && sameHolders(before, list)) result.holders.set(inode, before);
+      if (before && sameHolders(before, list)) holders.set(inode, before);
       else changed.push(inode);
     }
-    for (const inode of this.holders.keys()) if (!result.holders.has(inode)) changed.push(inode);
-    this.holders = result.holders;
+    for (const inode of this.holders.keys()) if (!holders.has(inode)) changed.push(inode);
+    this.holders = holders;
     this.status = {
       refreshedAt: (this.options.now ?? Date.now)(),
       durationMs: result.durationMs,
       scannedPids: result.scannedPids,
       deniedPids: result.deniedPids,
-      sockets: result.holders.size,
+      sockets: holders.size,
     };
     if (changed.length > 0) this.notify(changed);
+  }
+
+  /**
+   * The scan's holders with who each process is: one /proc/PID/stat read per
+   * holding pid per scan (the cache's pid-reuse check), the rest only for pids
+   * new or reused. A full scan also forgets the pids that hold nothing now.
+   */
+  private withInfo(scanned: Map<number, SocketHolder[]>, full = false): Map<number, Holder[]> {
+    const byPid = new Map<number, ProcessInfo>();
+    const out = new Map<number, Holder[]>();
+    for (const [inode, list] of scanned) {
+      out.set(
+        inode,
+        list.map(({ pid, fd, comm }) => {
+          let info = byPid.get(pid);
+          if (!info) byPid.set(pid, (info = this.info.get(pid)));
+          return { pid, fd, comm, cmdline: info.cmdline, uid: info.uid, user: info.user, unit: info.unit };
+        }),
+      );
+    }
+    if (full) this.info.retain(new Set(byPid.keys()));
+    return out;
   }
 
   private notify(inodes: number[]): void {

@@ -3,10 +3,9 @@
  * foreign through pidfd_getfd) and its settings read now, not from cache.
  */
 import { getTcpInfo } from '@keepalive-dashboard/native';
-import type { ConnectionView, ErrorBody } from '@keepalive-dashboard/shared';
+import type { ConnectionView, ErrorBody, Holder } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
-import type { SocketHolder } from '../processes/scan.js';
 import { hiddenForeignSocket } from '../security/foreign-permission.js';
 
 export interface Detail {
@@ -23,7 +22,7 @@ const asError = (error: unknown): ErrorBody => ({
 /** A detail's holders may be this old: each rescan walks the holders' fd tables, and many clients may watch one row. */
 const HOLDERS_FRESH_MS = 1000;
 
-const freshHolders = (ctx: AppContext, inode: number): Promise<readonly SocketHolder[]> => ctx.processMap.refreshFor(inode, HOLDERS_FRESH_MS);
+const freshHolders = (ctx: AppContext, inode: number): Promise<readonly Holder[]> => ctx.processMap.refreshFor(inode, HOLDERS_FRESH_MS);
 
 export async function detailFor(ctx: AppContext, view: ConnectionView, refreshHolders: boolean): Promise<Detail> {
   if (view.inode === 0) return { connection: view, tcpInfo: null, error: null };
