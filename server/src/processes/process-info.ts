@@ -1,8 +1,11 @@
 /**
  * Who a holder is beyond its 15-character comm: command line, user, and the
  * systemd unit or container its cgroup names. Read once per process and kept
- * while the pid's start time stays the same — a pid the kernel hands to a new
- * process has a new start time, so reuse is noticed without rereading the rest.
+ * while the pid's start time and comm stay the same: a pid the kernel hands to
+ * a new process has a new start time, and an exec in place a new comm, so both
+ * are noticed without rereading the rest. (A uid changed by setuid() without
+ * an exec — a daemon dropping root after binding — is seen only if that
+ * happened before the first scan, which for a running daemon it has.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,14 +43,14 @@ export function startTimeOf(statText: string): string | null {
 }
 
 export class ProcessInfoCache {
-  private readonly byPid = new Map<number, { startTime: string; info: ProcessInfo }>();
+  private readonly byPid = new Map<number, { startTime: string; comm: string; info: ProcessInfo }>();
   private users: Map<number, string> | null = null;
   private usersReadAt = -Infinity;
 
   constructor(private readonly options: { procRoot?: string; passwdPath?: string; now?: () => number } = {}) {}
 
-  /** Info for a live pid; one small read (stat) when cached, a few more when new or reused. */
-  get(pid: number): ProcessInfo {
+  /** Info for a live pid (`comm` as the scan read it); one small read (stat) when cached, a few more when new, reused or exec'd. */
+  get(pid: number, comm: string): ProcessInfo {
     const dir = join(this.options.procRoot ?? '/proc', String(pid));
     const startTime = startTimeOf(readOr(join(dir, 'stat'), ''));
     if (startTime === null) {
@@ -55,9 +58,9 @@ export class ProcessInfoCache {
       return UNKNOWN; // exited between the fd scan and now
     }
     const known = this.byPid.get(pid);
-    if (known && known.startTime === startTime) return known.info;
+    if (known && known.startTime === startTime && known.comm === comm) return known.info;
     const info = this.read(dir);
-    this.byPid.set(pid, { startTime, info });
+    this.byPid.set(pid, { startTime, comm, info });
     return info;
   }
 

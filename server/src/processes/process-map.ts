@@ -161,7 +161,7 @@ export class ProcessMap {
   /**
    * The scan's holders with who each process is: one /proc/PID/stat read per
    * holding pid per scan (the cache's pid-reuse check), the rest only for pids
-   * new or reused. A full scan also forgets the pids that hold nothing now.
+   * new, reused or exec'd. A full scan also forgets the pids that hold nothing now.
    */
   private withInfo(scanned: Map<number, SocketHolder[]>, full = false): Map<number, Holder[]> {
     const byPid = new Map<number, ProcessInfo>();
@@ -171,7 +171,7 @@ export class ProcessMap {
         inode,
         list.map(({ pid, fd, comm }) => {
           let info = byPid.get(pid);
-          if (!info) byPid.set(pid, (info = this.info.get(pid)));
+          if (!info) byPid.set(pid, (info = this.info.get(pid, comm)));
           return { pid, fd, comm, cmdline: info.cmdline, uid: info.uid, user: info.user, unit: info.unit };
         }),
       );
