@@ -1,4 +1,14 @@
-/** Connection filters, applied the same way by the REST API, the stream and the table. */
+/**
+ * Connection filters, applied the same way by the REST API, the stream and
+ * the table. A filter is compiled once (its port list, CIDR and expression
+ * parsed) and the compiled test is kept per filter object, so a table of
+ * 100k rows parses nothing per row. Filters are values: make a new object
+ * to change one, never edit one in place.
+ */
+import { FilterParseError } from './filter-error.js';
+import { parseFilterExpr, statesNamed, type ViewTest } from './filter-expr.js';
+import { addressOf, cidrContains, parseCidr } from './ip-cidr.js';
+import { inPortSet, parsePortSet } from './port-set.js';
 import type { ConnectionFilter, ConnectionView } from './protocol.js';
 
 export function keepaliveOn(view: ConnectionView): boolean {
@@ -6,28 +16,123 @@ export function keepaliveOn(view: ConnectionView): boolean {
   return view.timer.kind === 'keepalive';
 }
 
+/** Unknown is not off: without settings read back and without a keepalive timer, nothing says which. */
+export function keepaliveStatus(view: ConnectionView): 'on' | 'off' | 'unknown' {
+  if (view.keepalive) return view.keepalive.enabled ? 'on' : 'off';
+  return view.timer.kind === 'keepalive' ? 'on' : 'unknown';
+}
+
 export function inProbePhase(view: ConnectionView): boolean {
   if (view.derived) return view.derived.phase === 'probing';
   return view.timer.kind === 'keepalive' && view.timer.count > 0;
 }
 
+/** A parse error of one field, the field named: "port: at 7: expected a port 0–65535, got 'x'". */
+function inField(field: string, error: unknown): never {
+  if (error instanceof FilterParseError) {
+    const named = new FilterParseError(error.column, error.expected, error.found);
+    named.message = `${field}: ${error.message}`;
+    throw named;
+  }
+  throw error;
+}
+
+function stateTest(text: string): ViewTest | null {
+  const states = new Set<string>();
+  let column = 1;
+  for (const part of text.split(',')) {
+    const name = part.trim();
+    if (name) {
+      const named = statesNamed(name);
+      if (!named) inField('state', new FilterParseError(column + part.indexOf(name), 'a state like ESTABLISHED, time-wait or connected', name));
+      for (const s of named) states.add(s);
+    }
+    column += part.length + 1;
+  }
+  if (states.size === 0) return null;
+  return (v) => states.has(v.state);
+}
+
+function portTest(port: number | string): ViewTest {
+  if (typeof port === 'number') return (v) => v.local.port === port || v.peer.port === port;
+  let ranges;
+  try {
+    ranges = parsePortSet(port);
+  } catch (error) {
+    inField('port', error);
+  }
+  return (v) => inPortSet(ranges, v.local.port) || inPortSet(ranges, v.peer.port);
+}
+
+/** A CIDR or an address selects by prefix; other text (a partial address being typed) by substring, as before. */
+function addressTest(text: string): ViewTest {
+  const cidr = parseCidr(text.trim());
+  if (cidr) {
+    return (v) => [v.local.address, v.peer.address].some((a) => {
+      const address = addressOf(a);
+      return address !== null && cidrContains(cidr, address);
+    });
+  }
+  if (text.includes('/')) inField('address', new FilterParseError(1, 'an address or a CIDR like 127.0.0.0/8 or ::1/128', text));
+  return (v) => v.local.address.includes(text) || v.peer.address.includes(text);
+}
+
+/** Throws FilterParseError, its message naming the field, for a filter that cannot be read. */
+export function compileFilter(filter: ConnectionFilter): ViewTest {
+  const tests: ViewTest[] = [];
+  const state = filter.state ? stateTest(filter.state) : null;
+  if (state) tests.push(state);
+  if (filter.port !== undefined && filter.port !== '') tests.push(portTest(filter.port));
+  if (filter.address) tests.push(addressTest(filter.address));
+  const { pid, command, keepalive, probing, owned, netns } = filter;
+  if (pid !== undefined) tests.push((v) => v.holders.some((h) => h.pid === pid));
+  if (command) {
+    const needle = command.toLowerCase();
+    tests.push((v) => v.holders.some((h) => h.comm.toLowerCase().includes(needle)));
+  }
+  if (keepalive !== undefined) tests.push((v) => keepaliveStatus(v) === keepalive);
+  if (probing !== undefined) tests.push((v) => inProbePhase(v) === probing);
+  if (owned !== undefined) tests.push((v) => (v.ownership === 'owned') === owned);
+  if (netns !== undefined) tests.push((v) => v.netns?.inode === netns);
+  if (filter.expr?.trim()) {
+    try {
+      tests.push(parseFilterExpr(filter.expr).test);
+    } catch (error) {
+      inField('expr', error);
+    }
+  }
+  return (v) => tests.every((test) => test(v));
+}
+
+/** What is wrong with a filter, or null: the REST API and the stream refuse it with this message. */
+export function filterProblem(filter: ConnectionFilter): FilterParseError | null {
+  try {
+    compileFilter(filter);
+    return null;
+  } catch (error) {
+    if (error instanceof FilterParseError) return error;
+    throw error;
+  }
+}
+
+const compiled = new WeakMap<ConnectionFilter, ViewTest>();
+
+/**
+ * A filter that cannot be read matches nothing (the server refuses such a
+ * filter before it gets here; filterProblem says why).
+ */
 export function matchesFilter(view: ConnectionView, filter: ConnectionFilter): boolean {
-  if (filter.state) {
-    const states = filter.state.toUpperCase().replace(/-/g, '_').split(',').map((s) => s.trim()).filter(Boolean);
-    if (states.length > 0 && !states.includes(view.state)) return false;
+  let test = compiled.get(filter);
+  if (!test) {
+    try {
+      test = compileFilter(filter);
+    } catch (error) {
+      if (!(error instanceof FilterParseError)) throw error;
+      test = () => false;
+    }
+    compiled.set(filter, test);
   }
-  if (filter.port !== undefined && view.local.port !== filter.port && view.peer.port !== filter.port) return false;
-  if (filter.address && !view.local.address.includes(filter.address) && !view.peer.address.includes(filter.address)) return false;
-  if (filter.pid !== undefined && !view.holders.some((h) => h.pid === filter.pid)) return false;
-  if (filter.command) {
-    const needle = filter.command.toLowerCase();
-    if (!view.holders.some((h) => h.comm.toLowerCase().includes(needle))) return false;
-  }
-  if (filter.keepalive !== undefined && keepaliveOn(view) !== (filter.keepalive === 'on')) return false;
-  if (filter.probing !== undefined && inProbePhase(view) !== filter.probing) return false;
-  if (filter.owned !== undefined && (view.ownership === 'owned') !== filter.owned) return false;
-  if (filter.netns !== undefined && view.netns?.inode !== filter.netns) return false;
-  return true;
+  return test(view);
 }
 
 export function isEmptyFilter(filter: ConnectionFilter): boolean {

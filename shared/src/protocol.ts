@@ -8,6 +8,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import { KEEPALIVE_BOUNDS } from './bounds.js';
 import { ConnectionTcpInfoSchema, EndpointSchema, SOURCE_NAMES, TcpStateSchema, TIMER_KINDS } from './connection.js';
+import { MAX_FILTER_EXPR_CHARS } from './filter-expr.js';
 import { COLUMN_IDS, SORT_DIRECTIONS } from './sort.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -151,16 +152,26 @@ export type ConnectionView = Static<typeof ConnectionViewSchema>;
 
 export const ConnectionFilterSchema = Type.Object(
   {
+    /** Comma-separated states, as the kernel or ss names them, groups included: `ESTABLISHED,time-wait`, `connected`. */
     state: Type.Optional(Type.String({ maxLength: 200 })),
-    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    /** Local or peer port: one (443), or a range/list as text (`48000-48099`, `443,8443`). */
+    port: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ maxLength: 100, pattern: '^[0-9 ,-]*$' })], {
+        expected: 'a non-negative integer (0–65535), a range like 48000-48099 or a list like 443,8443',
+      }),
+    ),
+    /** Local or peer address: a CIDR or an address (`127.0.0.0/8`, `::1/128`; v4 prefixes match v4-mapped too), else a substring. */
     address: Type.Optional(Type.String({ maxLength: 200 })),
     pid: Type.Optional(Type.Integer({ minimum: 0 })),
     command: Type.Optional(Type.String({ maxLength: 200 })),
-    keepalive: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off')])),
+    /** `unknown`: neither settings read back nor a keepalive timer say; `off` never includes those. */
+    keepalive: Type.Optional(Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('unknown')])),
     probing: Type.Optional(Type.Boolean()),
     owned: Type.Optional(Type.Boolean()),
     /** Only sockets of this network namespace (its nsfs inode). */
     netns: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** An ss-style expression (shared/src/filter-expr.ts): `sport = :443 and dst 10.0.0.0/8`, `state connected`. */
+    expr: Type.Optional(Type.String({ maxLength: MAX_FILTER_EXPR_CHARS })),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   ConnectionIdParamsSchema,
   ConnectionsQuerySchema,
+  filterProblem,
   KeepalivePatchSchema,
   matchesFilter,
   type ConnectionDetail,
@@ -45,6 +46,9 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
 
   fastify.get('/api/connections', { schema: { querystring: ConnectionsQuerySchema } }, async (request): Promise<ConnectionsPage> => {
     const { limit = 1000, offset = 0, ...filter } = request.query;
+    // The schema checks shapes; a port list, CIDR or expression is read here, once, and refused with the parser's words.
+    const problem = filterProblem(filter);
+    if (problem) throw new ApiError('KA_ERR_BAD_REQUEST', problem.message);
     const all = ctx.store.snapshot().connections.filter((v) => matchesFilter(v, filter));
     return { serverTime: ctx.now(), total: all.length, offset, connections: all.slice(offset, offset + limit) };
   });

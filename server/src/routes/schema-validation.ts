@@ -52,6 +52,8 @@ function describe(error: ValueError, root: TSchema, part: string): ApiError {
     case ValueErrorType.Object:
       return new ApiError('KA_ERR_BAD_REQUEST', `${field} must be an object, got ${Array.isArray(error.value) ? 'an array' : shown(error.value)}`);
     case ValueErrorType.Union: {
+      // A union of shapes (an integer or a range as text) says in words what it takes.
+      if (typeof schema.expected === 'string') return new ApiError('KA_ERR_BAD_REQUEST', `${name} must be ${schema.expected}, got ${shown(error.value)}`);
       const options = (schema.anyOf ?? []).map((o) => o.const).filter((c) => c !== undefined);
       if (options.length) return new ApiError('KA_ERR_BAD_REQUEST', `${name} must be one of ${options.join(', ')}, got ${shown(error.value)}`);
       return new ApiError('KA_ERR_BAD_REQUEST', `${name}: ${error.message}`);

@@ -18,6 +18,7 @@ import type { WebSocket } from '@fastify/websocket';
 import {
   ClientFrameSchema,
   FilterRequestSchema,
+  filterProblem,
   PingRequestSchema,
   SelectRequestSchema,
   WindowRequestSchema,
@@ -317,19 +318,25 @@ class StreamClient {
       case 'ping':
         this.ping();
         return;
-      case 'filter':
+      case 'filter': {
+        const problem = filterProblem(frame.filter);
+        if (problem) return this.sendError('KA_ERR_BAD_REQUEST', `filter frame: ${problem.message}`);
         // Back to full mode: snapshots and deltas.
         this.window = null;
         this.windows.cancel();
         this.filter = frame.filter;
         this.snapshot();
         return;
+      }
       case 'select':
         this.requestSelect(frame.id, frame.intervalMs ?? 250);
         return;
-      case 'window':
+      case 'window': {
+        const problem = filterProblem(frame.filter);
+        if (problem) return this.sendError('KA_ERR_BAD_REQUEST', `window frame: ${problem.message}`);
         this.windows.request(frame);
         return;
+      }
     }
   }
 
