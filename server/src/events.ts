@@ -14,8 +14,27 @@ import type { DashboardEvent, EventType, NetnsRef } from '@keepalive-dashboard/s
 import type { AuditLog } from './audit/audit-log.js';
 import { ApiError } from './errors.js';
 
-const AUDITED: ReadonlySet<EventType> = new Set(['died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole']);
-const RECENT_LIMIT = 1000;
+/** The types written to the audit log; the others (appeared, closed) are only observed. */
+export const AUDITED_TYPES: ReadonlySet<EventType> = new Set(['died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole']);
+/** Events not in the audit log (appeared, closed, and any the log could not take) kept for /api/events. */
+const OBSERVED_LIMIT = 1000;
+/** Anchors kept for cursors of observed events that left the ring (one per audited event between them). */
+const ANCHOR_RUNS_LIMIT = 100_000;
+
+/**
+ * Where an event stands in the one newest-first order of /api/events. An
+ * audited event stands at its seq; an observed one (transient seq −tick) just
+ * after the audit seq that was last when it was broadcast, ordered by tick.
+ */
+export interface EventPosition {
+  anchor: number;
+  tick: number;
+}
+
+export interface ObservedEvent {
+  event: DashboardEvent;
+  position: EventPosition;
+}
 
 export type EventInput = Omit<DashboardEvent, 'seq' | 'at'> & { at?: number };
 
@@ -44,7 +63,10 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 export class EventBus {
   private readonly listeners = new Set<(event: DashboardEvent) => void>();
-  private readonly recent: DashboardEvent[] = [];
+  /** Oldest first. */
+  private readonly observed: ObservedEvent[] = [];
+  /** For each run of observed events broadcast between the same two audit records: its first tick and its anchor. */
+  private readonly anchorRuns: EventPosition[] = [];
   private transientSeq = 0;
 
   constructor(
@@ -62,7 +84,7 @@ export class EventBus {
     const record = { ...input, at: input.at ?? this.now() };
     let event: DashboardEvent | undefined;
     // When the log is closed its status already says why: no line per event about it.
-    if (AUDITED.has(input.type) && this.audit.writable) {
+    if (AUDITED_TYPES.has(input.type) && this.audit.writable) {
       try {
         event = this.audit.append(record);
       } catch (error) {
@@ -126,8 +148,30 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
-  recentEvents(): readonly DashboardEvent[] {
-    return this.recent;
+  /** The observed events still kept, oldest first. */
+  observedEvents(): readonly ObservedEvent[] {
+    return this.observed;
+  }
+
+  /**
+   * The position of the event with this seq: an audited seq (> 0) stands for
+   * itself; a transient one (< 0, this run's) is looked up, even after it left
+   * the ring, so a cursor naming it neither repeats nor skips.
+   */
+  positionOf(seq: number): EventPosition {
+    if (seq >= 0) return { anchor: seq, tick: 0 };
+    const tick = -seq;
+    // Not broadcast yet (or another run's): after everything.
+    if (tick > -this.transientSeq) return { anchor: this.audit.seq, tick };
+    const runs = this.anchorRuns;
+    let low = 0;
+    let high = runs.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if ((runs[middle] as EventPosition).tick <= tick) low = middle;
+      else high = middle - 1;
+    }
+    return { anchor: runs[low]?.anchor ?? 0, tick };
   }
 
   /**
@@ -147,9 +191,18 @@ export class EventBus {
   }
 
   private broadcast(event: DashboardEvent): DashboardEvent {
-    this.recent.push(event);
-    if (this.recent.length > RECENT_LIMIT) this.recent.shift();
+    if (event.seq < 0) this.keepObserved(event);
     for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  private keepObserved(event: DashboardEvent): void {
+    const position = { anchor: this.audit.seq, tick: -event.seq };
+    this.observed.push({ event, position });
+    if (this.observed.length > OBSERVED_LIMIT) this.observed.shift();
+    if (this.anchorRuns.at(-1)?.anchor !== position.anchor) {
+      this.anchorRuns.push(position);
+      if (this.anchorRuns.length > ANCHOR_RUNS_LIMIT) this.anchorRuns.shift();
+    }
   }
 }

@@ -28,10 +28,25 @@ export const ConnectionsQuerySchema = Type.Object(
   { additionalProperties: false, noun: 'filter' },
 );
 
+/** What /api/events may add to the audit log's events: the observed ones (appeared, closed) kept in memory. */
+export const EVENT_INCLUDES = ['observed'] as const;
+
+/**
+ * A page of events, newest first. `before` / `after` are event seqs (negative:
+ * an observed event of this server run) and bound the page on each side; a
+ * page's `next` is the `before` of the next older one. `type` is a comma list
+ * of event types; `pid` matches events that name it among the socket's holders.
+ */
 export const EventsQuerySchema = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-    before: Type.Optional(Type.Integer({ minimum: 0 })),
+    before: Type.Optional(Type.Integer()),
+    after: Type.Optional(Type.Integer()),
+    type: Type.Optional(Type.String({ maxLength: 200 })),
+    connection: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    pid: Type.Optional(Type.Integer({ minimum: 0 })),
+    netns: Type.Optional(Type.Integer({ minimum: 0 })),
+    include: Type.Optional(Type.Union(EVENT_INCLUDES.map((i) => Type.Literal(i)))),
   },
   { additionalProperties: false, noun: 'parameter' },
 );
@@ -147,6 +162,11 @@ export type LabList = Static<typeof LabListSchema>;
 export const BlackholeStateSchema = Type.Object({ id: Type.String(), blackholed: Type.Boolean() });
 export type BlackholeState = Static<typeof BlackholeStateSchema>;
 
+/**
+ * `next`: pass it as `before` for the next older page; null when there is none.
+ * A page may hold fewer than `limit` events (even none) and still a `next`:
+ * one page reads a bounded part of the log, so a rare filter takes several.
+ */
 export const EventPageSchema = Type.Object({ events: Type.Array(EventSchema), next: Nullable(Type.Integer()) });
 export type EventPage = Static<typeof EventPageSchema>;
 

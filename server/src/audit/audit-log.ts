@@ -17,6 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { EVENT_TYPES, type DashboardEvent } from '@keepalive-dashboard/shared';
 
 import { openPrivateFile, restrictToOwner, syncDirectory } from '../security/owned-files.js';
+import { lineFrom, linesBackward, type ReadCounter } from './reverse-lines.js';
 import { WriterLock } from './writer-lock.js';
 
 export interface AuditStatus {
@@ -35,6 +36,27 @@ export interface AuditLogOptions {
 }
 
 const HEAD_BYTES = 64 * 1024;
+/** What one page may read: ~15k records. A rare filter returns a short page and a cursor to go on from. */
+const PAGE_BUDGET_BYTES = 4 * 1024 * 1024;
+
+export interface AuditPageQuery {
+  /** Only records with a smaller seq. */
+  before?: number;
+  /** Only records with a larger seq: the scan stops at the first that is not. */
+  after?: number;
+  limit: number;
+  match: (event: DashboardEvent) => boolean;
+  /** Bytes read at most before the page is returned as it stands. */
+  budgetBytes?: number;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  events: DashboardEvent[];
+  /** The oldest seq examined when older records in range may remain; null when the range was read to its end. */
+  frontier: number | null;
+  bytesRead: number;
+}
 
 const describeError = (error: unknown): string => `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
 
@@ -130,10 +152,37 @@ export class AuditLog {
     return records;
   }
 
-  /** Newest first: events (outcomes and observations, not intents) with seq < `before`, at most `limit`. */
-  page(before: number | undefined, limit: number): DashboardEvent[] {
-    const shown = this.readAll().filter((e) => e.phase !== 'intent' && (before === undefined || e.seq < before));
-    return shown.slice(-limit).reverse();
+  /**
+   * Newest first: the events (outcomes and observations, never intents) with
+   * after < seq < before that `match` accepts, at most `limit`. Reads from the
+   * end of the file: `before` is found by a binary search on seq (records are
+   * appended in seq order), then chunks are read backwards until the page is
+   * full, `after` is reached or `budgetBytes` are read, so a page costs the same
+   * in a 200 MB log as in a small one, whatever the filter. A line that does
+   * not parse (torn) is skipped.
+   */
+  page(query: AuditPageQuery): AuditPage {
+    const counter: ReadCounter = { bytes: 0 };
+    const events: DashboardEvent[] = [];
+    if (this.fd === null || query.limit <= 0) return { events, frontier: null, bytesRead: 0 };
+    const budgetBytes = query.budgetBytes ?? PAGE_BUDGET_BYTES;
+    const size = fstatSync(this.fd).size;
+    const end = query.before === undefined ? size : this.offsetOfSeq(query.before, size, counter);
+    let frontier: number | null = null;
+    for (const line of linesBackward(this.fd, end, counter)) {
+      const record = parseRecord(line.text);
+      if (!record) continue;
+      if (query.after !== undefined && record.seq <= query.after) return { events, frontier: null, bytesRead: counter.bytes };
+      frontier = record.seq;
+      if (record.phase !== 'intent' && (query.before === undefined || record.seq < query.before) && query.match(record)) {
+        events.push(record);
+        if (events.length === query.limit) break;
+      }
+      if (counter.bytes >= budgetBytes) break;
+    }
+    // Stopped early (a full page or the budget): older records may remain below the frontier.
+    const more = frontier !== null && (events.length === query.limit || counter.bytes >= budgetBytes);
+    return { events, frontier: more ? frontier : null, bytesRead: counter.bytes };
   }
 
   close(): void {
@@ -155,6 +204,30 @@ export class AuditLog {
       done += n;
     }
     return buffer.subarray(0, done);
+  }
+
+  /**
+   * Where the first record with seq ≥ `seq` starts (the file's size when none
+   * does): a binary search over byte offsets, each probe reading the one line
+   * at or after its offset.
+   */
+  private offsetOfSeq(seq: number, size: number, counter: ReadCounter): number {
+    const fd = this.fd as number;
+    let low = 0;
+    let high = size;
+    let found = size;
+    // Lines starting before `low` have a smaller seq; none starts in [high, found).
+    while (low < high) {
+      const middle = low + Math.floor((high - low) / 2);
+      const line = lineFrom(fd, middle, high, counter);
+      const record = line ? parseRecord(line.text) : null;
+      if (!line) high = middle;
+      else if (record && record.seq < seq) low = line.end;
+      else if (record) high = found = line.start;
+      // A torn line inside the file: step over it.
+      else low = line.end;
+    }
+    return found;
   }
 
   /** Refuses an existing file whose first line is not one of our records (read through our fd: no re-open). */
@@ -220,6 +293,16 @@ export class AuditLog {
       this.canWrite = false;
       this.error = `${describeError(error)} (after a failed append, the log could not be cut back to its last complete record)`;
     }
+  }
+}
+
+/** One record of the log, or null for a line that is not one (torn, or not JSON with a seq). */
+function parseRecord(line: string): DashboardEvent | null {
+  try {
+    const value = JSON.parse(line) as DashboardEvent | null;
+    return typeof value === 'object' && value !== null && typeof value.seq === 'number' ? value : null;
+  } catch {
+    return null;
   }
 }
 

@@ -1,19 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 
 import {
+  EVENT_TYPES,
   EventsQuerySchema,
   HealthSchema,
   NetnsQuerySchema,
   SYSCTL_BOUNDS,
   SysctlPatchSchema,
   type EventPage,
+  type EventType,
   type Health,
   type NetnsRef,
   type Sysctl,
   type SysctlView,
 } from '@keepalive-dashboard/shared';
 
+import { eventPage } from '../audit/event-page.js';
 import type { AppContext } from '../context.js';
+import { AUDITED_TYPES } from '../events.js';
 import { describePatch } from '../control/socket-control.js';
 import { ApiError, fromSystemError } from '../errors.js';
 import { namespaceHealth } from './namespaces.js';
@@ -83,8 +87,33 @@ export async function hostRoutes(app: FastifyInstance, ctx: AppContext): Promise
   });
 
   fastify.get('/api/events', { schema: { querystring: EventsQuerySchema } }, async (request): Promise<EventPage> => {
-    const { limit = 100, before } = request.query;
-    const events = ctx.audit.page(before, limit);
-    return { events, next: events.length === limit ? events[events.length - 1]?.seq ?? null : null };
+    const { limit = 100, before, after, type, connection, pid, netns, include } = request.query;
+    const observed = include === 'observed';
+    const types = type === undefined ? undefined : eventTypes(type, observed);
+    const { events, next } = eventPage(ctx.audit, ctx.events, {
+      limit, observed,
+      ...(before !== undefined ? { before } : {}),
+      ...(after !== undefined ? { after } : {}),
+      ...(types ? { types } : {}),
+      ...(connection !== undefined ? { connectionId: connection } : {}),
+      ...(pid !== undefined ? { pid } : {}),
+      ...(netns !== undefined ? { netns } : {}),
+    });
+    return { events, next };
   });
+}
+
+/** `type=died,killed` as a set; an unknown type, or an unaudited one without include=observed, is refused. */
+function eventTypes(list: string, observed: boolean): Set<EventType> {
+  const types = new Set<EventType>();
+  for (const name of list.split(',').map((t) => t.trim()).filter(Boolean)) {
+    if (!(EVENT_TYPES as readonly string[]).includes(name)) {
+      throw new ApiError('KA_ERR_BAD_REQUEST', `unknown event type ${JSON.stringify(name.slice(0, 40))} (known: ${EVENT_TYPES.join(', ')})`);
+    }
+    if (!observed && !AUDITED_TYPES.has(name as EventType)) {
+      throw new ApiError('KA_ERR_BAD_REQUEST', `${name} events are not in the audit log: add include=observed to page the ones kept in memory`);
+    }
+    types.add(name as EventType);
+  }
+  return types;
 }
