@@ -583,7 +583,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     const events = this.options.events;
     const limit = this.options.eventBurstLimit ?? 20;
     const describe = (v: ConnectionView): string => `${v.local.address}:${v.local.port} → ${v.peer.address}:${v.peer.port}${v.netns && !v.netns.own ? ` in ${v.netns.label}` : ''}`;
-    const where = (v: ConnectionView): { netns?: NetnsRef } => (v.netns ? { netns: v.netns } : {});
+    // Its holders' pids, so /api/events?pid= finds the events of a process's sockets.
+    const where = (v: ConnectionView): { netns?: NetnsRef; detail?: Record<string, unknown> } => ({ ...(v.netns ? { netns: v.netns } : {}), ...(v.holders.length ? { detail: { pids: v.holders.map((h) => h.pid) } } : {}) });
     // The first collection is the starting picture, not news.
     if (this.seq > 1) {
       if (added.length > limit) events.emit({ type: 'appeared', connectionId: null, summary: `${added.length} connections appeared`, actor: null, at: now });
@@ -599,7 +600,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
         summary: `${describe(v)} died by keepalive timeout after ${v.derived?.probesOut ?? v.timer.count} unanswered probes`,
         actor: null,
         at: now,
-        detail: { predictedDeadAt: v.derived?.deadAt ?? null, lastRecvAt: v.derived?.lastRecvAt ?? null, owned: false },
+        detail: { predictedDeadAt: v.derived?.deadAt ?? null, lastRecvAt: v.derived?.lastRecvAt ?? null, owned: false, pids: v.holders.map((h) => h.pid) },
       });
     }
     const closed = gone.filter((v) => !deaths.includes(v));

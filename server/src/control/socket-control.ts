@@ -76,13 +76,13 @@ export class SocketControl {
     let result: PatchResult;
     try {
       result = await this.deps.events.change(
-        { type: 'retuned', connectionId: view.id, netns: view.netns, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch } },
+        { type: 'retuned', connectionId: view.id, netns: view.netns, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch, pids: view.holders.map((h) => h.pid) } },
         () => (owned ? retuneAndReadBack(owned.handle, patch) : this.applyForeign(view, holders, patch)),
         (done) => ({
           summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
           before: done.before,
           after: done.after,
-          detail: { ownership: view.ownership },
+          detail: { ownership: view.ownership, pids: view.holders.map((h) => h.pid) },
         }),
       );
     } catch (error) {
@@ -160,7 +160,7 @@ export class SocketControl {
     if (view.state === 'LISTEN') throw new ApiError('KA_ERR_NOT_APPLICABLE', 'a LISTEN socket cannot be killed with SOCK_DESTROY; stop its owner instead');
     try {
       await this.deps.events.change(
-        { type: 'killed', connectionId: view.id, netns: view.netns, actor, what: `kill ${describe(view)}` },
+        { type: 'killed', connectionId: view.id, netns: view.netns, actor, what: `kill ${describe(view)}`, detail: { pids: view.holders.map((h) => h.pid) } },
         () => killer.destroy(view),
         () => ({ summary: `${describe(view)} killed` }),
       );
