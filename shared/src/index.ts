@@ -13,3 +13,4 @@ export * from './port-set.js';
 export * from './search.js';
 export * from './sort.js';
 export * from './advisories.js';
+export * from './display-text.js';
