@@ -274,6 +274,7 @@ export class DashboardModel {
   start(): void {
     this.options.stream.start();
     void this.refreshHost();
+    void this.seedTotals();
     void this.refreshEvents();
     void this.refreshLab();
     this.namespaces.start();
@@ -404,6 +405,22 @@ export class DashboardModel {
 
   private recordTotals(serverTime: number, totals: Totals): void {
     this.totalsRing.push(totalsSample(serverTime, totals));
+    this.set({ host: { ...this.state.host, totalsHistory: this.totalsHistory() } });
+  }
+
+  /** A new tab's chart starts from the totals the server kept, before the samples the stream brought since. */
+  private async seedTotals(): Promise<void> {
+    let points;
+    try {
+      points = (await this.options.api.history()).points;
+    } catch {
+      return; // an older server: the chart fills from the stream, as before
+    }
+    const live = this.totalsRing.toArray();
+    const firstLiveAt = live[0]?.t ?? Infinity;
+    this.totalsRing.clear();
+    for (const point of points) if (point.at < firstLiveAt) this.totalsRing.push(totalsSample(point.at, point));
+    for (const sample of live) this.totalsRing.push(sample);
     this.set({ host: { ...this.state.host, totalsHistory: this.totalsHistory() } });
   }
 

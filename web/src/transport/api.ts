@@ -11,6 +11,7 @@ import type {
   ErrorBody,
   EventPage,
   Health,
+  HistoryPage,
   KeepalivePatch,
   Killed,
   LabEntry,
@@ -111,6 +112,11 @@ export class ApiClient {
 
   kill(id: string): Promise<Killed> {
     return this.call('DELETE', `/api/connections/${encodeURIComponent(id)}`);
+  }
+
+  /** The host's totals the server kept (a point a second, the last hour), oldest first. */
+  history(): Promise<HistoryPage> {
+    return this.call('GET', '/api/history');
   }
 
   /** Every network namespace the server sees, with its sockets, reader and keepalive sysctls. */
