@@ -58,7 +58,11 @@ export interface AuditPage {
   bytesRead: number;
 }
 
-const describeError = (error: unknown): string => `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
+// Node's own messages already begin with the code ("EACCES: permission denied, open …"): say it once.
+const describeError = (error: unknown): string => {
+  const { code = 'error', message } = error as NodeJS.ErrnoException;
+  return message.startsWith(`${code}:`) ? message : `${code}: ${message}`;
+};
 
 export class AuditLog {
   /** Open for reading once the file was accepted, even when writing is refused. */
