@@ -59,7 +59,19 @@ Subcommands:
                        print the connections as JSON (see: parse --help)
 `;
 
-export class CliError extends Error {}
+/** A usage error: main prints its message on one line and exits 2. */
+export class CliError extends Error {
+  readonly code = 'KA_ERR_USAGE';
+}
+
+/** parseArgs' messages, said once and short: the help is one `--help` away, not dumped on every typo. */
+function usageMessage(error: NodeJS.ErrnoException): string {
+  const quoted = /'([^']+)'/.exec(error.message)?.[1] ?? '';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown option ${quoted}`;
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument ${JSON.stringify(quoted)}`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return `${quoted.split(' ')[0]} needs a value`;
+  return error.message;
+}
 
 const SOURCES = ['auto', 'netlink', 'ss', 'netstat', 'proc'] as const;
 
@@ -90,7 +102,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       allowPositionals: false,
     }));
   } catch (error) {
-    throw new CliError((error as Error).message);
+    throw new CliError(usageMessage(error as NodeJS.ErrnoException));
   }
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port) || port > 65535) throw new CliError(`--port must be 0–65535, got ${values.port}`);

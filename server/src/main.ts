@@ -15,7 +15,6 @@ import { isLoopbackAddress } from './control/address-policy.js';
 import { runParse } from './parse-command.js';
 import { serverOptions } from './server-options.js';
 
-/** The token for scripts from --token-file: its first line. A file others can read is no secret. */
 /** The banner's namespace line: how many are watched, and what limits reading them. */
 function namespaceLine(ctx: AppContext): string {
   const seen = ctx.namespaces.list().length;
@@ -24,6 +23,19 @@ function namespaceLine(ctx: AppContext): string {
   return ctx.capabilities.sysAdmin || seen === 1 ? count : `${count}; without CAP_SYS_ADMIN the others are read from /proc/PID/net (no tcp_info)`;
 }
 
+/**
+ * The banner's line on what this server may change: nothing when --read-only
+ * or when the audit log refuses writes (every change is audited first), else
+ * what its capabilities allow.
+ */
+function changesLine(ctx: AppContext): string {
+  if (ctx.readOnly) return '  read-only: every change is refused (retune, kill, sysctl, lab): --read-only';
+  if (!ctx.audit.writable) return `  changes refused: the audit log ${ctx.audit.path} cannot be written`;
+  const can = [ctx.capabilities.netAdmin && 'kill connections', ctx.capabilities.sysPtrace && "retune other processes' sockets", ctx.capabilities.sysctlWrite && 'change sysctls'];
+  return `  can:       ${can.filter(Boolean).join(', ') || 'read only what this user may see'}`;
+}
+
+/** The token for scripts from --token-file: its first line. A file others can read is no secret. */
 function readTokenFile(path: string): { token: string; warning: string | null } {
   let text: string;
   let mode: number;
@@ -45,7 +57,7 @@ async function serve(argv: string[]): Promise<void> {
     options = parseCli(argv);
   } catch (error) {
     if (error instanceof CliError) {
-      console.error(`keepalive-dashboard: ${error.message}\n\n${USAGE}`);
+      console.error(`keepalive-dashboard: ${error.message}; see --help`);
       process.exit(2);
     }
     throw error;
@@ -107,10 +119,10 @@ async function serve(argv: string[]): Promise<void> {
   const lines = [
     `keepalive-dashboard ${ctx.version}`,
     `  source:    ${selected.source.name}${selected.fallbacks.length ? ` (fell back: ${selected.fallbacks.map((f) => `${f.source}: ${f.reason}`).join('; ')})` : ''}`,
-    `  interval:  ${ctx.intervalMs} ms${ctx.readOnly ? ' · read-only' : ''}`,
+    `  interval:  ${ctx.intervalMs} ms`,
     `  netns:     ${namespaceLine(ctx)}`,
-    `  audit log: ${ctx.audit.path}${ctx.audit.writable ? '' : ` — NOT WRITABLE (${ctx.audit.status().error}): changes are refused`}`,
-    `  can:       ${[ctx.capabilities.netAdmin && 'kill connections', ctx.capabilities.sysPtrace && "retune other processes' sockets", ctx.capabilities.sysctlWrite && 'change sysctls'].filter(Boolean).join(', ') || 'read only what this user may see'}`,
+    `  audit log: ${ctx.audit.path}${ctx.audit.writable ? '' : ` — NOT WRITABLE (${ctx.audit.status().error})`}`,
+    changesLine(ctx),
     ...ctx.capabilities.missing.map((m) => `  missing:   ${m}`),
   ];
   if (!isLoopbackAddress(options.host)) {
