@@ -79,7 +79,8 @@ test('filters and search select the right rows', () => {
   const now = 1_000_000;
   const probing = kaView(now, 70_000, 1, undefined, { holders: [{ pid: 7, fd: 9, comm: 'redis-server', cmdline: '', uid: null, user: null, unit: null }] });
   const idle = kaView(now, 1_000);
-  const off = view({ peer: { address: '192.168.1.20', port: 443 } });
+  // Read back as off (unknown settings are not "off": the filter keeps them apart).
+  const off = view({ peer: { address: '192.168.1.20', port: 443 }, keepalive: { enabled: false, idleSec: 7200, intervalSec: 75, count: 9, userTimeoutMs: 0 }, keepaliveOrigin: 'foreign' });
   const rows = [probing, idle, off];
   const only = (draft: Partial<typeof EMPTY_FILTER>, search = ''): string[] => ids(applyFilter(rows, parseFilter({ ...EMPTY_FILTER, ...draft }), search));
   assert.deepEqual(only({ probing: 'yes' }), [probing.id]);
