@@ -139,3 +139,10 @@ test('a second server on the same audit log starts with changes refused, naming 
   const seqs = readFileSync(path, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
   assert.equal(new Set(seqs).size, seqs.length, 'no sequence number written twice');
 });
+
+test('a log path under a directory that refuses children (procfs) is refused at once with ENOENT, not retried forever', (t) => {
+  // Node's recursive mkdir loops on ENOENT under an existing parent; the server made that a hang at start.
+  const status = open(t, '/proc/self/no-such-dir/audit.jsonl');
+  assert.equal(status.writable, false);
+  assert.match(status.error ?? '', /^ENOENT/);
+});

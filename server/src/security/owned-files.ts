@@ -91,7 +91,11 @@ export function ensurePrivateDirectory(dir: string, owner: Owner = currentOwner(
   if (existing !== path) {
     for (const ancestor of new Set([existing, realpathSync(existing), ...ancestorsOf(existing), ...ancestorsOf(realpathSync(existing))])) checkAncestor(ancestor, owner);
   }
-  mkdirSync(path, { recursive: true, mode: 0o700 });
+  // One level at a time, not { recursive: true }: where a parent exists but refuses the child with
+  // ENOENT (procfs, sysfs), Node's recursive mkdir retries the two forever.
+  const missing: string[] = [];
+  for (let p = path; p !== existing; p = dirname(p)) missing.unshift(p);
+  for (const p of missing) mkdirSync(p, { mode: 0o700 });
   for (const ancestor of new Set([...ancestorsOf(path), ...ancestorsOf(realpathSync(path))])) checkAncestor(ancestor, owner);
   const stat = statSync(path);
   if (!stat.isDirectory()) throw refusal('ENOTDIR', path, `${path} is not a directory`);
