@@ -15,6 +15,8 @@ const ROUTES: [string, string, object?][] = [
   ['POST', '/api/lab/listeners', { port: 0 }],
   ['DELETE', '/api/lab/lab-1'],
   ['GET', '/api/events'],
+  ['GET', '/api/namespaces'],
+  ['GET', '/api/history'],
   ['GET', '/api/health'],
   ['GET', '/metrics'],
 ];
