@@ -87,3 +87,19 @@ test('the retune form carries its accessible names', () => {
   assert.match(invalid, /aria-invalid="true"/);
   assert.match(invalid, /count must be 1–127, got 500/);
 });
+
+test('a LISTEN socket can be retuned, with what that does said; a TIME_WAIT one cannot', () => {
+  const { model, render } = setup();
+  const listener = kaView(1_000_000, 5_000, 0, undefined, { id: 'l', state: 'LISTEN' });
+  const timeWait = kaView(1_000_000, 5_000, 0, undefined, { id: 'tw', state: 'TIME_WAIT' });
+  model.onFrame(snapshot([listener, timeWait], 1_000_000));
+  model.select('l');
+  const open = render(<DetailPanel />);
+  assert.match(open, /data-testid="listen-inherit"/);
+  assert.match(open, /accepts from now on inherit these settings/);
+  assert.ok(!/means nothing/.test(open), 'no refusal for a listener');
+  model.select('tw');
+  const closed = render(<DetailPanel />);
+  assert.match(closed, /A TIME_WAIT socket has no keepalive/);
+  assert.ok(!closed.includes('listen-inherit'));
+});

@@ -57,8 +57,8 @@ export function DetailPanel() {
       ? 'The server runs with --read-only.'
       : selection.gone
         ? 'The connection is gone.'
-        : view.state === 'LISTEN' || view.state === 'TIME_WAIT'
-          ? `Keepalive means nothing for a ${view.state} socket.`
+        : view.state === 'TIME_WAIT'
+          ? 'A TIME_WAIT socket has no keepalive: it only waits out the last segments of a closed connection.'
           : null;
   const tcpInfo = selection.tcpInfo;
 
@@ -157,6 +157,11 @@ export function DetailPanel() {
 
       <section aria-label="Retune">
         <h3>Retune</h3>
+        {view.state === 'LISTEN' && (
+          <p className="muted" data-testid="listen-inherit">
+            A listener never probes itself: the connections it accepts from now on inherit these settings (those already accepted keep theirs).
+          </p>
+        )}
         <RetuneForm disabledReason={disabledReason} />
       </section>
 
