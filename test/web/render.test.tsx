@@ -31,7 +31,7 @@ function setup() {
 
 test('a process named like HTML is shown as text, never as markup', () => {
   const { model, render } = setup();
-  const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'evil', holders: [{ pid: 66, fd: 7, comm: EVIL }] });
+  const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'evil', holders: [{ pid: 66, fd: 7, comm: EVIL, cmdline: '', uid: null, user: null, unit: null }] });
   const row = render(
     <table>
       <tbody>
