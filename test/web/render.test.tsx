@@ -12,6 +12,7 @@ import { EnvContext } from '../../web/src/view/context.js';
 import { DetailPanel } from '../../web/src/view/DetailPanel.js';
 import { FrameClock } from '../../web/src/view/frame-clock.js';
 import { RetuneForm } from '../../web/src/view/RetuneForm.js';
+import { tcpInfoRow } from '../../web/src/view/format.js';
 import { kaView, snapshot } from './views.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -101,5 +102,11 @@ test('a LISTEN socket can be retuned, with what that does said; a TIME_WAIT one 
   model.select('tw');
   const closed = render(<DetailPanel />);
   assert.match(closed, /A TIME_WAIT socket has no keepalive/);
+  assert.match(closed, /belongs to no process/, "TIME_WAIT is nobody's socket, not another process's");
   assert.ok(!closed.includes('listen-inherit'));
+});
+
+test("a rate the kernel leaves unlimited (u64 all ones) reads 'unlimited', not twenty digits", () => {
+  assert.deepEqual(tcpInfoRow('maxPacingRate', 18_446_744_073_709_552_000), { name: 'maxPacingRate', value: 'unlimited', unit: '' });
+  assert.deepEqual(tcpInfoRow('pacingRate', 125_000), { name: 'pacingRate', value: '125,000', unit: 'B/s' });
 });

@@ -17,6 +17,8 @@ function ownershipOf(view: ConnectionView, readOnly: boolean, capture: boolean):
   if (capture) return { label: 'capture', className: 'own-readonly', text: 'from a saved capture: read-only' };
   if (readOnly) return { label: 'read-only', className: 'own-readonly', text: 'the server runs with --read-only: nothing can be changed' };
   if (view.ownership === 'owned') return { label: 'owned', className: 'own-owned', text: `the dashboard holds this socket (lab ${view.labId ?? '?'}): safe to retune` };
+  // No process holds a TIME_WAIT or a request socket: the kernel alone keeps it.
+  if (view.state === 'TIME_WAIT' || view.state === 'NEW_SYN_RECV') return { label: 'kernel', className: 'own-readonly', text: `a ${view.state} socket belongs to no process: the kernel keeps it until it expires` };
   return { label: 'foreign', className: 'own-foreign', text: "another process's socket: retuned through pidfd_getfd (needs CAP_SYS_PTRACE or the same uid)" };
 }
 

@@ -99,6 +99,8 @@ const UNIT_TEXT = { us: 'µs', ms: 'ms', bytes: 'B', Bps: 'B/s', segs: 'segments
 export function tcpInfoRow(key: string, value: number | boolean | string): { name: string; value: string; unit: string } {
   const unit = TCP_INFO_UNITS[key] ?? '';
   if (typeof value !== 'number') return { name: key, value: String(value), unit: '' };
+  // The kernel's "no limit" for a rate is ~0 (u64 all ones), which a double shows as 18,446,744,073,709,552,000.
+  if (unit === 'Bps' && value >= 2 ** 64 - 2 ** 11) return { name: key, value: 'unlimited', unit: '' };
   if (unit === 'us' && value >= 1000) return { name: key, value: (value / 1000).toFixed(value >= 100_000 ? 0 : 2), unit: 'ms' };
   if (unit === 'ms' && value >= 10_000) return { name: key, value: (value / 1000).toFixed(1), unit: 's' };
   return { name: key, value: value.toLocaleString('en-US'), unit: UNIT_TEXT[unit] };
