@@ -110,3 +110,17 @@ test("a rate the kernel leaves unlimited (u64 all ones) reads 'unlimited', not t
   assert.deepEqual(tcpInfoRow('maxPacingRate', 18_446_744_073_709_552_000), { name: 'maxPacingRate', value: 'unlimited', unit: '' });
   assert.deepEqual(tcpInfoRow('pacingRate', 125_000), { name: 'pacingRate', value: '125,000', unit: 'B/s' });
 });
+
+test('keepalive off: the stored idle / interval / count are muted as unused, and no probes are counted against them', () => {
+  const { render } = setup();
+  const off = kaView(1_000_000, 5_000, 0, undefined, { id: 'off', keepalive: { enabled: false, idleSec: 7200, intervalSec: 75, count: 9, userTimeoutMs: 0 } });
+  const html = render(
+    <table>
+      <tbody>
+        <Row view={off} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
+      </tbody>
+    </table>,
+  );
+  assert.equal(html.match(/ka-unused/g)?.length, 3, html);
+  assert.ok(!html.includes('0 / 9'), 'no probe count for a socket that will not probe');
+});

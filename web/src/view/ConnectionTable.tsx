@@ -49,10 +49,22 @@ interface RowProps {
   onOpen: (id: string) => void;
 }
 
+/** A keepalive setting; muted, with why, when keepalive is off (it will not probe). */
+function SettingCell({ value, unused }: { value: number | undefined; unused: boolean }) {
+  if (value === undefined) return <td className="num">—</td>;
+  return (
+    <td className={unused ? 'num ka-unused' : 'num'} title={unused ? 'stored on the socket, unused while keepalive is off' : undefined}>
+      {value}
+    </td>
+  );
+}
+
 export const Row = memo(function Row({ view, index, selected, cursor, focusable, urgencyClass, onOpen }: RowProps) {
   const settings = view.keepalive;
   const out = probesOut(view);
   const allowed = probesAllowed(view);
+  // Read back but off: the values are stored on the socket and do nothing until keepalive is turned on.
+  const unused = settings !== null && !settings.enabled;
   const className = ['row', urgencyClass, selected ? 'row-selected' : '', cursor ? 'row-cursor' : '', `state-${view.state.toLowerCase()}`].filter(Boolean).join(' ');
   return (
     <tr
@@ -80,16 +92,16 @@ export const Row = memo(function Row({ view, index, selected, cursor, focusable,
       <td className={`c-ka ka-${keepaliveLabel(view)}`} title={`settings: ${view.keepaliveOrigin}`}>
         {keepaliveLabel(view)}
       </td>
-      <td className="num">{settings ? settings.idleSec : '—'}</td>
-      <td className="num">{settings ? settings.intervalSec : '—'}</td>
-      <td className="num">{settings ? settings.count : '—'}</td>
+      <SettingCell value={settings?.idleSec} unused={unused} />
+      <SettingCell value={settings?.intervalSec} unused={unused} />
+      <SettingCell value={settings?.count} unused={unused} />
       <td className="num c-next">
         <LiveText compute={(now) => formatDuration(remainingMs(nextProbeAt(view), now))} />
       </td>
       <td className="num c-kernel">
         <LiveText compute={(now) => kernelTimerText(view, now)} />
       </td>
-      <td className="num">{out === null ? '—' : `${out} / ${allowed ?? '?'}`}</td>
+      <td className="num">{out === null || unused ? '—' : `${out} / ${allowed ?? '?'}`}</td>
       <td className="num c-dead">
         <LiveText compute={(now) => formatDuration(remainingMs(deadAt(view), now), false)} />
       </td>
