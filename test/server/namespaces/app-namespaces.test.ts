@@ -20,9 +20,14 @@ test("a socket in a namespace with its own sysctls: labelled, its settings read 
   assert.equal(await child.nextLine(), 'ready');
   const inode = statSync(`/run/netns/${name}`).ino;
   const fastify = await buildApp(t, { namespaces: 'all' });
-  await fastify.ka.store.collect();
-  const listed = (await fastify.inject({ url: `/api/connections?netns=${inode}&port=47301`, headers: AUTH })).json() as { connections: ConnectionView[] };
-  const client = listed.connections.find((c) => c.peer.port === 47301);
+  // Settings are read back a tick or more after the sweep that found the socket (a capped share per tick; slower on a busy machine).
+  let client: ConnectionView | undefined;
+  for (let attempt = 0; attempt < 100 && !client?.keepalive; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    await fastify.ka.store.collect();
+    const listed = (await fastify.inject({ url: `/api/connections?netns=${inode}&port=47301`, headers: AUTH })).json() as { connections: ConnectionView[] };
+    client = listed.connections.find((c) => c.peer.port === 47301);
+  }
   assert.deepEqual(client?.netns, { inode, label: name, own: false });
   assert.deepEqual(client?.keepalive, { enabled: true, idleSec: 1234, intervalSec: 11, count: 3, userTimeoutMs: 0 });
   const host = fastify.ka.namespaceSysctls.get(fastify.ka.namespaces.ownInode).values;
