@@ -49,7 +49,14 @@ test('a third-party daemon (socat): its accepted socket retuned through pidfd_ge
   await fastify.ka.store.collectFresh();
   const view = fastify.ka.store.snapshot().connections.find((v) => v.state === 'ESTABLISHED' && v.local.port === port);
   assert.ok(view, 'socat’s accepted socket is listed');
-  const detail = (await fastify.inject({ url: `/api/connections/${view.id}`, headers: AUTH })).json() as { connection: { holders: { pid: number; comm: string }[]; keepalive: { enabled: boolean } } };
+  // The handshake completes in the kernel before socat accept()s: on a busy machine its fd may come a moment later.
+  type Detail = { connection: { holders: { pid: number; comm: string }[]; keepalive: { enabled: boolean } } };
+  let detail: Detail | null = null;
+  for (let i = 0; i < 50 && !detail?.connection.holders.length; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    detail = (await fastify.inject({ url: `/api/connections/${view.id}`, headers: AUTH })).json() as Detail;
+  }
+  assert.ok(detail);
   assert.deepEqual(detail.connection.holders.map((h) => [h.pid, h.comm]), [[socat.pid, 'socat']]);
   assert.equal(detail.connection.keepalive.enabled, false, 'socat leaves keepalive off');
   const res = await fastify.inject({ method: 'PATCH', url: `/api/connections/${view.id}/keepalive`, headers: AUTH, payload: { enabled: true, idleSec: 25 } });
