@@ -1,6 +1,7 @@
 /**
  * A process named like markup holds a socket: the browser shows the name as
- * text and runs nothing.
+ * text and runs nothing. One named with a right-to-left override is shown
+ * with the override escaped, never obeyed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,34 +10,38 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 
 import { ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
-test('a process named <img src=x onerror=alert(1)> is shown as text and runs nothing', { timeout: 120_000 }, async (t) => {
-  requireChromium();
-  ensureWebBuild();
-  // The kernel names a process after the file it executed: a symlink called HOSTILE to sleep.
+/** A process called `name` (the kernel names it after the file it ran: a symlink to sleep) holds the client end of a loopback pair. */
+async function holdSocketAs(t: TestContext, name: string): Promise<{ localPort: number; port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'ka-hostile-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  symlinkSync('/usr/bin/sleep', join(dir, HOSTILE));
+  symlinkSync('/usr/bin/sleep', join(dir, name));
   const listener = net.createServer((s) => s.on('error', () => {})).listen(0, '127.0.0.1');
   await once(listener, 'listening');
   const port = (listener.address() as net.AddressInfo).port;
   const client = net.connect(port, '127.0.0.1');
   await once(client, 'connect');
-  const child = spawn(join(dir, HOSTILE), ['120'], { stdio: ['ignore', 'ignore', 'ignore', client] });
+  const child = spawn(join(dir, name), ['120'], { stdio: ['ignore', 'ignore', 'ignore', client] });
   await once(child, 'spawn');
-  const localPort = client.localPort;
-  // Close our copy (close(2), no shutdown): the hostile process is then the socket's only holder.
+  const localPort = client.localPort ?? 0;
+  // Close our copy (close(2), no shutdown): the named process is then the socket's only holder.
   client.destroy();
   t.after(() => {
     child.kill('SIGKILL');
     listener.close();
   });
+  return { localPort, port };
+}
 
+test('a process named <img src=x onerror=alert(1)> is shown as text and runs nothing', { timeout: 120_000 }, async (t) => {
+  requireChromium();
+  ensureWebBuild();
+  const { localPort, port } = await holdSocketAs(t, HOSTILE);
   const server = await startServer(t);
   await server.fastify.ka.processMap.refresh();
   const { page, problems } = await openBrowser(t);
@@ -52,5 +57,23 @@ test('a process named <img src=x onerror=alert(1)> is shown as text and runs not
   assert.equal(await page.locator('img').count(), 0, 'no <img> element was created');
   await page.waitForTimeout(500);
   assert.deepEqual(dialogs, [], 'no script ran');
+  assert.deepEqual(problems, []);
+});
+
+test('a process named pay\\u202egnp.exe is shown with the override escaped: its pid and name read left to right', { timeout: 120_000 }, async (t) => {
+  requireChromium();
+  ensureWebBuild();
+  const { localPort, port } = await holdSocketAs(t, 'pay\u202egnp.exe');
+  const server = await startServer(t);
+  await server.fastify.ka.processMap.refresh();
+  const { page, problems } = await openBrowser(t);
+  await page.goto(server.loginUrl());
+  await page.getByLabel('Port', { exact: true }).fill(String(localPort));
+  const row = page.getByRole('row', { name: new RegExp(`127\\.0\\.0\\.1:${localPort}\\s+127\\.0\\.0\\.1:${port}`) });
+  const rowText = async (): Promise<string> => (await row.first().textContent()) ?? '';
+  await until('the row names the process', async () => (await rowText()).includes('gnp.exe'), 20_000);
+  const text = await rowText();
+  assert.ok(text.includes('pay\\u{202E}gnp.exe ('), text);
+  assert.ok(!text.includes('\u202e'), 'the override character is not on the page');
   assert.deepEqual(problems, []);
 });

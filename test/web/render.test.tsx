@@ -124,3 +124,24 @@ test('keepalive off: the stored idle / interval / count are muted as unused, and
   assert.equal(html.match(/ka-unused/g)?.length, 3, html);
   assert.ok(!html.includes('0 / 9'), 'no probe count for a socket that will not probe');
 });
+
+test('a bidi override in a process name is shown escaped in the row and the detail, with who runs it', () => {
+  const { model, render } = setup();
+  const holder = { pid: 7454, fd: 3, comm: 'pay\u202egnp.exe', cmdline: 'pay\u202egnp.exe --serve', uid: 1000, user: 'alice', unit: 'systemd:pay.service' };
+  const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'bidi', holders: [holder] });
+  const row = render(
+    <table>
+      <tbody>
+        <Row view={v} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
+      </tbody>
+    </table>,
+  );
+  assert.ok(!row.includes('\u202e'), 'the override character never reaches the page');
+  assert.ok(row.includes('pay\\u{202E}gnp.exe (7454)'), row);
+  model.onFrame(snapshot([v], 1_000_000));
+  model.select('bidi');
+  const detail = render(<DetailPanel />);
+  assert.ok(!detail.includes('\u202e'));
+  assert.match(detail, /alice · systemd:pay\.service/);
+  assert.match(detail, /pay\\u\{202E\}gnp\.exe --serve/);
+});

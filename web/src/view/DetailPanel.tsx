@@ -4,11 +4,11 @@
  * ownership and what permission is missing, and the retune form.
  */
 import { useState } from 'react';
-import { deadAt, lastRecvAt, remainingMs, type ConnectionView, type ErrorBody } from '@keepalive-dashboard/shared';
+import { deadAt, escapeControl, lastRecvAt, remainingMs, type ConnectionView, type ErrorBody } from '@keepalive-dashboard/shared';
 
 import { useEnv, useModelState } from './context.js';
 import { CountdownRing } from './CountdownRing.js';
-import { endpoint, errorText, formatDuration, rttLabel, tcpInfoRow } from './format.js';
+import { endpoint, errorText, formatDuration, holderWho, rttLabel, tcpInfoRow } from './format.js';
 import { LiveText } from './live.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';
@@ -185,6 +185,7 @@ export function DetailPanel() {
                 <th scope="col">pid</th>
                 <th scope="col">fd</th>
                 <th scope="col">command</th>
+                <th scope="col">user · unit</th>
               </tr>
             </thead>
             <tbody>
@@ -192,7 +193,11 @@ export function DetailPanel() {
                 <tr key={`${h.pid}:${h.fd}`}>
                   <td>{h.pid}</td>
                   <td>{h.fd}</td>
-                  <td>{h.comm}</td>
+                  <td title={h.cmdline ? escapeControl(h.cmdline) : undefined}>
+                    {escapeControl(h.comm)}
+                    {h.cmdline && <div className="muted holder-cmdline">{escapeControl(h.cmdline)}</div>}
+                  </td>
+                  <td>{holderWho(h) || '—'}</td>
                 </tr>
               ))}
             </tbody>

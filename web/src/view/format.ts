@@ -1,5 +1,5 @@
 /** Formatting for display: units in the text, never HTML. */
-import { formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody, type NetnsRef } from '@keepalive-dashboard/shared';
+import { escapeControl, formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody, type Holder, type NetnsRef } from '@keepalive-dashboard/shared';
 
 /** 7 195.3 s → "1:59:55"; 42 300 ms → "42.3 s"; under a minute keeps a tenth. */
 export function formatDuration(ms: number | null, precise = true): string {
@@ -18,14 +18,26 @@ export function endpoint(e: Endpoint): string {
 }
 
 /** "nginx (1234)" and "+2" when several processes share the socket (after fork). */
+/** Process names come from other users: a bidi override or control character is shown escaped, never obeyed. */
 export function processLabel(view: ConnectionView): string {
   const [first, ...rest] = view.holders;
   if (!first) return '—';
-  return `${first.comm} (${first.pid})${rest.length ? ` +${rest.length}` : ''}`;
+  return `${escapeControl(first.comm)} (${first.pid})${rest.length ? ` +${rest.length}` : ''}`;
+}
+
+/** Who: the user (or uid), the unit or container, and the command line. */
+export function holderWho(h: Holder): string {
+  const user = h.user ?? (h.uid === null ? null : `uid ${h.uid}`);
+  return [user, h.unit === null ? null : escapeControl(h.unit)].filter((part) => part !== null).join(' · ');
 }
 
 export function holdersTitle(view: ConnectionView): string {
-  return view.holders.map((h) => `${h.comm} pid ${h.pid} fd ${h.fd}`).join('\n');
+  return view.holders
+    .map((h) => {
+      const who = holderWho(h);
+      return `${escapeControl(h.comm)} pid ${h.pid} fd ${h.fd}${who ? ` — ${who}` : ''}${h.cmdline ? `\n  ${escapeControl(h.cmdline)}` : ''}`;
+    })
+    .join('\n');
 }
 
 export function rttLabel(rttUs: number | undefined): string {
