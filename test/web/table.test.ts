@@ -94,3 +94,18 @@ test('filters and search select the right rows', () => {
   assert.ok(matchesSearch(probing, '7'), 'a pid matches exactly');
   assert.deepEqual(only({}), ids(rows));
 });
+
+test('the filter bar takes what people already type: port ranges and lists, CIDR, ss expressions; what it cannot read is named inline', () => {
+  const rows = [view({ local: { address: '127.0.0.1', port: 48050 }, peer: { address: '10.1.2.3', port: 443 } }), view({ local: { address: '192.168.0.9', port: 22 }, peer: { address: '192.168.0.10', port: 5432 } })];
+  const only = (draft: Partial<typeof EMPTY_FILTER>): string[] => ids(applyFilter(rows, parseFilter({ ...EMPTY_FILTER, ...draft }), ''));
+  const first = rows[0]?.id as string;
+  assert.deepEqual(parseFilter({ ...EMPTY_FILTER, port: '48000-48099' }).filter, { port: '48000-48099' });
+  assert.deepEqual(only({ port: '48000-48099' }), [first]);
+  assert.deepEqual(only({ port: '443,8443' }), [first]);
+  assert.deepEqual(only({ address: '127.0.0.0/8' }), [first]);
+  assert.deepEqual(only({ expr: 'dst 10.0.0.0/8 and dport = :443' }), [first]);
+  const bad = parseFilter({ ...EMPTY_FILTER, expr: 'sport = :x', port: '9-' });
+  assert.deepEqual(bad.filter, {});
+  assert.match(bad.errors.expr ?? '', /at \d+: expected/);
+  assert.ok(bad.errors.port, 'a half range is named');
+});

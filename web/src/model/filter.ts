@@ -3,25 +3,29 @@
  * ConnectionFilter plus free-text search — applied by the server to a
  * windowed table and here to a capture, with the same shared functions.
  */
-import { matchesFilter, matchesSearch, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
+import { filterProblem, matchesFilter, matchesSearch, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
 
 export { matchesSearch };
 
 export interface FilterDraft {
   /** Comma-separated states, e.g. "ESTABLISHED,CLOSE-WAIT". */
   state: string;
+  /** One port, a range or a list: 443, 48000-48099, 443,8443. */
   port: string;
+  /** An address, a part of one, or a CIDR: 127.0.0.0/8, ::1/128. */
   address: string;
   /** A command name, or a pid when it is all digits. */
   process: string;
-  keepalive: '' | 'on' | 'off';
+  keepalive: '' | 'on' | 'off' | 'unknown';
   probing: '' | 'yes' | 'no';
   /** A network namespace's nsfs inode, as the picker's value; '' = every namespace. */
   netns: string;
+  /** An ss filter expression: sport = :443, dst 10.0.0.0/8, state established, and / or / not. */
+  expr: string;
   search: string;
 }
 
-export const EMPTY_FILTER: FilterDraft = { state: '', port: '', address: '', process: '', keepalive: '', probing: '', netns: '', search: '' };
+export const EMPTY_FILTER: FilterDraft = { state: '', port: '', address: '', process: '', keepalive: '', probing: '', netns: '', expr: '', search: '' };
 
 export interface ParsedFilter {
   filter: ConnectionFilter;
@@ -32,15 +36,20 @@ export interface ParsedFilter {
 export function parseFilter(draft: FilterDraft): ParsedFilter {
   const filter: ConnectionFilter = {};
   const errors: ParsedFilter['errors'] = {};
+  // Each field is checked by shared/'s own reading (the server's): a field it cannot read is named and left out.
+  const take = <K extends 'state' | 'port' | 'address' | 'expr'>(field: K, value: ConnectionFilter[K]): void => {
+    const problem = filterProblem({ [field]: value });
+    if (problem) errors[field] = problem.message;
+    else filter[field] = value;
+  };
   const state = draft.state.trim();
-  if (state) filter.state = state.slice(0, 200);
+  if (state) take('state', state.slice(0, 200));
   const port = draft.port.trim();
-  if (port) {
-    if (/^\d{1,5}$/.test(port) && Number(port) <= 65535) filter.port = Number(port);
-    else errors.port = 'port must be 0–65535';
-  }
+  if (port) take('port', /^\d{1,5}$/.test(port) && Number(port) <= 65535 ? Number(port) : port.slice(0, 100));
   const address = draft.address.trim();
-  if (address) filter.address = address.slice(0, 200);
+  if (address) take('address', address.slice(0, 200));
+  const expr = draft.expr.trim();
+  if (expr) take('expr', expr.slice(0, 500));
   const proc = draft.process.trim();
   if (proc) {
     if (/^\d{1,9}$/.test(proc)) filter.pid = Number(proc);

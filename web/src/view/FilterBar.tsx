@@ -36,7 +36,7 @@ export function FilterBar() {
         <label htmlFor="filter-port">Port</label>
         <input id="filter-port"
           className="narrow"
-          inputMode="numeric"
+          placeholder="443, 48000-48099"
           value={filter.port}
           aria-invalid={errors.port ? true : undefined}
           title={errors.port}
@@ -45,7 +45,13 @@ export function FilterBar() {
       </div>
       <div className="fl">
         <label htmlFor="filter-address">Address</label>
-        <input id="filter-address" value={filter.address} onChange={(e) => set({ address: e.target.value })} />
+        <input id="filter-address"
+          value={filter.address}
+          placeholder="127.0.0.0/8"
+          aria-invalid={errors.address ? true : undefined}
+          title={errors.address}
+          onChange={(e) => set({ address: e.target.value })}
+        />
       </div>
       <div className="fl">
         <label htmlFor="filter-process">Process</label>
@@ -57,6 +63,7 @@ export function FilterBar() {
           <option value="">any</option>
           <option value="on">on</option>
           <option value="off">off</option>
+          <option value="unknown">unknown</option>
         </select>
       </div>
       <div className="fl">
@@ -68,13 +75,26 @@ export function FilterBar() {
         </select>
       </div>
       <NamespacePicker value={filter.netns} onPick={(netns) => set({ netns })} />
+      <div className="fl">
+        <label htmlFor="filter-expr">ss filter</label>
+        <input id="filter-expr"
+          value={filter.expr}
+          placeholder="sport = :443 or dst 10.0.0.0/8"
+          aria-invalid={errors.expr ? true : undefined}
+          title={errors.expr}
+          onChange={(e) => set({ expr: e.target.value })}
+        />
+      </div>
       <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
         Clear
       </button>
-      {errors.port && (
-        <span className="field-error" role="alert">
-          {errors.port}
-        </span>
+      {(['port', 'address', 'state', 'expr'] as const).map(
+        (field) =>
+          errors[field] && (
+            <span key={field} className="field-error" role="alert">
+              {errors[field]}
+            </span>
+          ),
       )}
     </form>
   );
