@@ -3,12 +3,23 @@ import { EVENT_TYPES, type DashboardEvent, type EventType } from '@keepalive-das
 
 export const EVENT_LOG_CAPACITY = 2000;
 
-/** Adds events (from the REST page or live frames) by seq, newest first, without duplicates. */
+/**
+ * Events not written to the audit log (appeared, closed) carry negative seqs
+ * counting down (-1, -2, …), so seq alone does not say which is newer: order
+ * by time, then within a millisecond by seq in its own direction.
+ */
+function newerFirst(a: DashboardEvent, b: DashboardEvent): number {
+  if (a.at !== b.at) return b.at - a.at;
+  const rank = (e: DashboardEvent): number => (e.seq >= 0 ? e.seq : -e.seq);
+  return rank(b) - rank(a);
+}
+
+/** Adds events (from the REST page or live frames), newest first, without duplicates; the oldest go past the cap. */
 export function mergeEvents(current: readonly DashboardEvent[], incoming: readonly DashboardEvent[], capacity = EVENT_LOG_CAPACITY): DashboardEvent[] {
   const bySeq = new Map<number, DashboardEvent>();
   for (const e of current) bySeq.set(e.seq, e);
   for (const e of incoming) bySeq.set(e.seq, e);
-  return [...bySeq.values()].sort((a, b) => b.seq - a.seq).slice(0, capacity);
+  return [...bySeq.values()].sort(newerFirst).slice(0, capacity);
 }
 
 export interface EventFilter {
