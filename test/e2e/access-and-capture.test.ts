@@ -56,6 +56,7 @@ test('a saved ss capture opens read-only in the same table', { timeout: 120_000 
   const expected = new Set(parseSs(readFileSync(file, 'utf8')).connections.map((c) => c.id)).size;
   assert.match((await banner.textContent()) ?? '', new RegExp(`probing-client-tanoie\\.txt · ss · ${expected} connections`));
   assert.ok((await page.locator('table.connections tbody tr.row').count()) > 0);
+  assert.match((await page.getByTestId('link-status').textContent()) ?? '', /read-only, not live/, 'a capture never reads as Live');
 
   // A row opens read-only.
   await page.locator('table.connections tbody tr.row').first().click();

@@ -12,6 +12,7 @@ import { EnvContext } from '../../web/src/view/context.js';
 import { DetailPanel } from '../../web/src/view/DetailPanel.js';
 import { FrameClock } from '../../web/src/view/frame-clock.js';
 import { RetuneForm } from '../../web/src/view/RetuneForm.js';
+import { StatusBar } from '../../web/src/view/StatusBar.js';
 import { tcpInfoRow } from '../../web/src/view/format.js';
 import { kaView, snapshot } from './views.js';
 
@@ -144,4 +145,19 @@ test('a bidi override in a process name is shown escaped in the row and the deta
   assert.ok(!detail.includes('\u202e'));
   assert.match(detail, /alice · systemd:pay\.service/);
   assert.match(detail, /pay\\u\{202E\}gnp\.exe --serve/);
+});
+
+test('a lost live link is said with since-when and dims the table; a capture never reads as Live', () => {
+  const { model, render } = setup();
+  const status = (state: 'open' | 'reconnecting') => ({ state, attempt: state === 'open' ? 0 : 1, retryAt: null, lastClose: state === 'open' ? null : 'server gone', openedAt: state === 'open' ? 1 : null });
+  model.onLinkStatus(status('open'));
+  assert.ok(!render(<StatusBar />).includes('stale-banner'));
+  model.onLinkStatus(status('reconnecting'));
+  const lost = model.getState().link.lostAt;
+  assert.equal(lost, 1_000_000, 'when it was lost, by this browser');
+  model.onLinkStatus({ ...status('reconnecting'), attempt: 2 });
+  assert.equal(model.getState().link.lostAt, lost, 'a later retry does not move it');
+  assert.match(render(<StatusBar />), /data-testid="stale-banner"[^>]*>Disconnected since/);
+  model.onLinkStatus(status('open'));
+  assert.equal(model.getState().link.lostAt, null);
 });

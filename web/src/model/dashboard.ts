@@ -50,6 +50,8 @@ export interface StreamPort {
 export interface LinkState extends LinkStatus {
   /** The server refused our credentials: the page was opened without logging in, or the session ended. */
   unauthorized: boolean;
+  /** Local time the live link was lost (it had been open); null while it is open or before it ever was. The table then shows old state. */
+  lostAt: number | null;
 }
 
 export interface ServerState {
@@ -189,7 +191,7 @@ export interface DashboardOptions {
   namespacesPollMs?: number;
 }
 
-const INITIAL_LINK: LinkState = { state: 'stopped', attempt: 0, retryAt: null, lastClose: null, openedAt: null, unauthorized: false };
+const INITIAL_LINK: LinkState = { state: 'stopped', attempt: 0, retryAt: null, lastClose: null, openedAt: null, unauthorized: false, lostAt: null };
 
 function emptyRetune(base: KeepaliveSettings = LINUX_DEFAULTS): RetuneState {
   const draft = draftFrom(base);
@@ -314,7 +316,10 @@ export class DashboardModel {
   }
 
   onLinkStatus(status: LinkStatus): void {
-    const link: LinkState = { ...status, unauthorized: this.state.link.unauthorized };
+    const before = this.state.link;
+    // The first moment of a loss counts, not each failed retry after it.
+    const lostAt = status.state === 'open' ? null : (before.lostAt ?? (before.state === 'open' ? this.localNow() : null));
+    const link: LinkState = { ...status, unauthorized: before.unauthorized, lostAt };
     this.set({ link });
     // A socket that never opened may be an auth failure, which a WebSocket cannot tell: ask over HTTP.
     if (status.state === 'reconnecting' && status.attempt === 1 && status.openedAt === null) void this.refreshHealth();

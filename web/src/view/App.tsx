@@ -18,6 +18,8 @@ type Tab = (typeof TABS)[number];
 export function App() {
   const { model } = useEnv();
   const selected = useModelState((s) => s.selection !== null);
+  // Lost the live link (and not showing a capture): rows and countdowns are the last received, not now.
+  const stale = useModelState((s) => s.capture === null && s.link.lostAt !== null);
   const eventCount = useModelState((s) => s.events.all.length);
   const [tab, setTab] = useState<Tab>('Host');
 
@@ -33,7 +35,7 @@ export function App() {
   }, [model]);
 
   return (
-    <div className={`app ${selected ? 'with-detail' : ''}`}>
+    <div className={`app ${selected ? 'with-detail' : ''} ${stale ? 'stale' : ''}`}>
       <StatusBar />
       <main className="main">
         <FilterBar />

@@ -11,7 +11,11 @@ export function StatusBar() {
   const health = useModelState((s) => s.host.health);
   let label: string;
   let className: string;
-  if (link.unauthorized) {
+  if (capture) {
+    // A saved file is not the host now: never "Live".
+    label = `Capture ${capture.name}: read-only, not live`;
+    className = 'status-warn';
+  } else if (link.unauthorized) {
     label = 'Not authorized: open the login link printed by the server';
     className = 'status-bad';
   } else if (link.state === 'open') {
@@ -43,8 +47,12 @@ export function StatusBar() {
           />
         )}
       </span>
+      {!capture && link.lostAt !== null && (
+        <span className="server-error" role="alert" data-testid="stale-banner">
+          Disconnected since {new Date(link.lostAt).toLocaleTimeString()}: the table shows the last state received; its countdowns are stale.
+        </span>
+      )}
       {server.readOnly && <span className="badge own-readonly">read-only server</span>}
-      {capture && <span className="badge own-readonly">viewing capture {capture.name}</span>}
       {health && (
         <span className="muted">
           source {health.source} · every {server.intervalMs} ms
