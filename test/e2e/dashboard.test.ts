@@ -19,14 +19,11 @@ interface LabEntry {
   connectionId: string | null;
 }
 
-/** "9:58" / "1:59:58" / "42.3 s" → seconds. */
+/** "42.3 s" / "9 min 58 s" / "1 h 59 min 58 s" → seconds. */
 function parseCountdown(text: string): number {
-  const t = text.trim();
-  const seconds = /^([\d.]+) s$/.exec(t);
-  if (seconds) return Number(seconds[1]);
-  const parts = t.split(':').map(Number);
-  if (parts.length < 2 || parts.some((n) => !Number.isFinite(n))) throw new Error(`not a countdown: "${text}"`);
-  return parts.reduce((acc, n) => acc * 60 + n, 0);
+  const m = /^(?:(\d+) h )?(?:(\d+) min )?([\d.]+) s$/.exec(text.trim());
+  if (!m) throw new Error(`not a countdown: "${text}"`);
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3]);
 }
 
 /** The keepalive timer ss -tno prints for 127.0.0.1:localPort → 127.0.0.1:peerPort, in seconds; null when there is none. */

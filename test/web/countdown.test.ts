@@ -40,6 +40,7 @@ test('durations read as people read timers', () => {
   assert.equal(formatDuration(null), '—');
   assert.equal(formatDuration(42_379), '42.3 s');
   assert.equal(formatDuration(42_379, false), '42 s');
-  assert.equal(formatDuration(599_000), '9:59');
-  assert.equal(formatDuration(7_195_000), '1:59:55');
+  assert.equal(formatDuration(599_000), '9 min 59 s');
+  assert.equal(formatDuration(7_195_000), '1 h 59 min 55 s');
+  assert.equal(formatDuration(7_195_000, false), '1 h 59 min', 'past an hour the coarse form drops the seconds');
 });

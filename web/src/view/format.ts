@@ -5,12 +5,14 @@ import { escapeControl, formatEndpoint, type ConnectionView, type Endpoint, type
 export function formatDuration(ms: number | null, precise = true): string {
   if (ms === null) return '—';
   if (ms < 60_000) return precise ? `${(Math.floor(ms / 100) / 10).toFixed(1)} s` : `${Math.floor(ms / 1000)} s`;
+  // Every duration carries its units ("9 min 59 s", never "9:59" beside "8 s"); past an hour the
+  // coarse form drops the seconds, as nobody reads them there.
   const total = Math.floor(ms / 1000);
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+  if (h === 0) return `${m} min ${s} s`;
+  return precise ? `${h} h ${m} min ${s} s` : `${h} h ${m} min`;
 }
 
 export function endpoint(e: Endpoint): string {
