@@ -2,19 +2,15 @@
 /** The namespace column, picker and host-panel list rendered to HTML: labels stay text, the picked one is highlighted and editable. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ReactNode } from 'react';
-import { renderToString } from 'react-dom/server';
 
 import type { Namespace } from '@keepalive-dashboard/shared';
 
 import { DashboardModel } from '../../web/src/model/dashboard.js';
 import { ApiClient } from '../../web/src/transport/api.js';
-import { Row } from '../../web/src/view/ConnectionTable.js';
-import { EnvContext } from '../../web/src/view/context.js';
 import { FilterBar } from '../../web/src/view/FilterBar.js';
-import { FrameClock } from '../../web/src/view/frame-clock.js';
 import { HostPanel } from '../../web/src/view/HostPanel.js';
 import { NamespaceList } from '../../web/src/view/NamespaceList.js';
+import { renderer, rowNode } from './render-env.js';
 import { view } from './views.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -35,25 +31,15 @@ async function setup(namespaces: Namespace[]) {
   });
   const model = new DashboardModel({ api, stream: { start: () => {}, stop: () => {}, send: () => {} }, setTimer: () => 0, clearTimer: () => {} });
   await model.namespaces.refresh();
-  const frames = new FrameClock(model.now, { request: () => 0, cancel: () => {} });
-  const render = (node: ReactNode): string => renderToString(<EnvContext.Provider value={{ model, frames }}>{node}</EnvContext.Provider>);
-  return { model, render };
+  return { model, render: renderer(model) };
 }
-
-const row = (v: ReturnType<typeof view>): ReactNode => (
-  <table>
-    <tbody>
-      <Row view={v} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
-    </tbody>
-  </table>
-);
 
 test('the namespace cell shows the label as text, its inode in the title, the own namespace muted', async () => {
   const { render } = await setup([]);
-  const foreign = render(row(view({ netns: { inode: 4026532301, label: EVIL, own: false } })));
+  const foreign = render(rowNode(view({ netns: { inode: 4026532301, label: EVIL, own: false } })));
   assert.ok(!foreign.includes('<img'), foreign);
   assert.match(foreign, /<td class="c-netns" title="netns:4026532301">&lt;img src=x onerror=alert\(1\)&gt;<\/td>/);
-  const own = render(row(view({ netns: { inode: 4026531840, label: 'host', own: true } })));
+  const own = render(rowNode(view({ netns: { inode: 4026531840, label: 'host', own: true } })));
   assert.match(own, /<td class="c-netns netns-own" title="netns:4026531840 \(this server&#x27;s namespace\)">host<\/td>/);
 });
 

@@ -2,18 +2,15 @@
 /** Views rendered to HTML on the server side of React: names, labels, and text that stays text. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ReactNode } from 'react';
-import { renderToString } from 'react-dom/server';
 
 import { DashboardModel } from '../../web/src/model/dashboard.js';
 import { ApiClient } from '../../web/src/transport/api.js';
 import { Row } from '../../web/src/view/ConnectionTable.js';
-import { EnvContext } from '../../web/src/view/context.js';
 import { DetailPanel } from '../../web/src/view/DetailPanel.js';
-import { FrameClock } from '../../web/src/view/frame-clock.js';
 import { RetuneForm } from '../../web/src/view/RetuneForm.js';
 import { StatusBar } from '../../web/src/view/StatusBar.js';
 import { tcpInfoRow } from '../../web/src/view/format.js';
+import { renderer, rowNode } from './render-env.js';
 import { kaView, snapshot } from './views.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -26,21 +23,13 @@ function setup() {
     setTimer: () => 0,
     clearTimer: () => {},
   });
-  const frames = new FrameClock(model.now, { request: () => 0, cancel: () => {} });
-  const render = (node: ReactNode): string => renderToString(<EnvContext.Provider value={{ model, frames }}>{node}</EnvContext.Provider>);
-  return { model, render };
+  return { model, render: renderer(model) };
 }
 
 test('a process named like HTML is shown as text, never as markup', () => {
   const { model, render } = setup();
   const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'evil', holders: [{ pid: 66, fd: 7, comm: EVIL, cmdline: '', uid: null, user: null, unit: null }] });
-  const row = render(
-    <table>
-      <tbody>
-        <Row view={v} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
-      </tbody>
-    </table>,
-  );
+  const row = render(rowNode(v));
   assert.ok(!row.includes('<img'), row);
   assert.ok(row.includes('&lt;img src=x onerror=alert(1)&gt; (66)'));
   model.onFrame(snapshot([v], 1_000_000));
@@ -115,13 +104,7 @@ test("a rate the kernel leaves unlimited (u64 all ones) reads 'unlimited', not t
 test('keepalive off: the stored idle / interval / count are muted as unused, and no probes are counted against them', () => {
   const { render } = setup();
   const off = kaView(1_000_000, 5_000, 0, undefined, { id: 'off', keepalive: { enabled: false, idleSec: 7200, intervalSec: 75, count: 9, userTimeoutMs: 0 } });
-  const html = render(
-    <table>
-      <tbody>
-        <Row view={off} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
-      </tbody>
-    </table>,
-  );
+  const html = render(rowNode(off));
   assert.equal(html.match(/ka-unused/g)?.length, 3, html);
   assert.ok(!html.includes('0 / 9'), 'no probe count for a socket that will not probe');
 });
@@ -130,13 +113,7 @@ test('a bidi override in a process name is shown escaped in the row and the deta
   const { model, render } = setup();
   const holder = { pid: 7454, fd: 3, comm: 'pay\u202egnp.exe', cmdline: 'pay\u202egnp.exe --serve', uid: 1000, user: 'alice', unit: 'systemd:pay.service' };
   const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'bidi', holders: [holder] });
-  const row = render(
-    <table>
-      <tbody>
-        <Row view={v} index={0} selected={false} cursor={false} focusable urgencyClass="" onOpen={() => {}} />
-      </tbody>
-    </table>,
-  );
+  const row = render(rowNode(v));
   assert.ok(!row.includes('\u202e'), 'the override character never reaches the page');
   assert.ok(row.includes('pay\\u{202E}gnp.exe (7454)'), row);
   model.onFrame(snapshot([v], 1_000_000));
