@@ -141,30 +141,31 @@ Failure RunDump(SockDiagSocket* sock, struct nlmsghdr* request, const char* sysc
   }
 }
 
+// A dump request of every state with INET_DIAG_INFO; `Request` is one of the
+// header + body pairs above (inet_diag_req or inet_diag_req_v2 share these fields).
+template <typename Request>
+void FillDumpRequest(uint16_t type, uint32_t seq, Request* request) {
+  memset(request, 0, sizeof *request);
+  request->header.nlmsg_len = sizeof *request;
+  request->header.nlmsg_type = type;
+  request->header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request->header.nlmsg_seq = seq;
+  request->body.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+  request->body.idiag_states = kAllConnectionStates;
+}
+
 Failure DumpBothFamilies(SockDiagSocket* sock, uint32_t seq, uint8_t* buffer, const RowVisitor& visit,
                          bool* visited) {
   CompatDumpRequest request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = sizeof request;
-  request.header.nlmsg_type = TCPDIAG_GETSOCK;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.header.nlmsg_seq = seq;
-  request.body.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-  request.body.idiag_states = kAllConnectionStates;
+  FillDumpRequest(TCPDIAG_GETSOCK, seq, &request);
   return RunDump(sock, &request.header, "sock_diag(TCPDIAG_GETSOCK)", buffer, visit, visited);
 }
 
 Failure DumpFamily(SockDiagSocket* sock, uint8_t family, uint32_t seq, uint8_t* buffer, const RowVisitor& visit) {
   DumpRequest request;
-  memset(&request, 0, sizeof request);
-  request.header.nlmsg_len = sizeof request;
-  request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.header.nlmsg_seq = seq;
+  FillDumpRequest(SOCK_DIAG_BY_FAMILY, seq, &request);
   request.body.sdiag_family = family;
   request.body.sdiag_protocol = IPPROTO_TCP;
-  request.body.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-  request.body.idiag_states = kAllConnectionStates;
   bool visited = false;
   return RunDump(sock, &request.header, "sock_diag(SOCK_DIAG_BY_FAMILY)", buffer, visit, &visited);
 }
