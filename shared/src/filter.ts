@@ -78,7 +78,7 @@ function addressTest(text: string): ViewTest {
 }
 
 /** Throws FilterParseError, its message naming the field, for a filter that cannot be read. */
-export function compileFilter(filter: ConnectionFilter): ViewTest {
+function compileFilter(filter: ConnectionFilter): ViewTest {
   const tests: ViewTest[] = [];
   const state = filter.state ? stateTest(filter.state) : null;
   if (state) tests.push(state);
@@ -104,35 +104,36 @@ export function compileFilter(filter: ConnectionFilter): ViewTest {
   return (v) => tests.every((test) => test(v));
 }
 
-/** What is wrong with a filter, or null: the REST API and the stream refuse it with this message. */
-export function filterProblem(filter: ConnectionFilter): FilterParseError | null {
-  try {
-    compileFilter(filter);
-    return null;
-  } catch (error) {
-    if (error instanceof FilterParseError) return error;
-    throw error;
+/** Each filter object's compiled test, or why it has none: the server checks a filter and then tests every row with it. */
+const compiled = new WeakMap<ConnectionFilter, ViewTest | FilterParseError>();
+
+function compiledOnce(filter: ConnectionFilter): ViewTest | FilterParseError {
+  let outcome = compiled.get(filter);
+  if (outcome === undefined) {
+    try {
+      outcome = compileFilter(filter);
+    } catch (error) {
+      if (!(error instanceof FilterParseError)) throw error;
+      outcome = error;
+    }
+    compiled.set(filter, outcome);
   }
+  return outcome;
 }
 
-const compiled = new WeakMap<ConnectionFilter, ViewTest>();
+/** What is wrong with a filter, or null: the REST API and the stream refuse it with this message. */
+export function filterProblem(filter: ConnectionFilter): FilterParseError | null {
+  const outcome = compiledOnce(filter);
+  return outcome instanceof FilterParseError ? outcome : null;
+}
 
 /**
  * A filter that cannot be read matches nothing (the server refuses such a
  * filter before it gets here; filterProblem says why).
  */
 export function matchesFilter(view: ConnectionView, filter: ConnectionFilter): boolean {
-  let test = compiled.get(filter);
-  if (!test) {
-    try {
-      test = compileFilter(filter);
-    } catch (error) {
-      if (!(error instanceof FilterParseError)) throw error;
-      test = () => false;
-    }
-    compiled.set(filter, test);
-  }
-  return test(view);
+  const outcome = compiledOnce(filter);
+  return outcome instanceof FilterParseError ? false : outcome(view);
 }
 
 export function isEmptyFilter(filter: ConnectionFilter): boolean {
