@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { openFileInNetns, type NetnsTarget } from '@keepalive-dashboard/native';
 import type { Sysctl, SysctlPatch } from '@keepalive-dashboard/shared';
 
-import { isNamespaceFileGone } from './namespaces/errors.js';
+import { throughTargets } from './namespaces/errors.js';
 
 const FILES: Record<keyof Sysctl, string> = {
   keepaliveTimeSec: 'tcp_keepalive_time',
@@ -35,18 +35,8 @@ export function ownSysctlFiles(dir = '/proc/sys/net/ipv4'): SysctlFiles {
 
 /** Another namespace's, each file opened inside it through the first target that still names it. */
 export function netnsSysctlFiles(targets: readonly NetnsTarget[]): SysctlFiles {
-  const open = (file: string, mode: 'r' | 'w'): number => {
-    let last: unknown = new Error('no file names this namespace any more');
-    for (const target of targets) {
-      try {
-        return openFileInNetns(target, `/proc/sys/net/ipv4/${file}`, mode);
-      } catch (error) {
-        last = error;
-        if (!isNamespaceFileGone(error)) throw error;
-      }
-    }
-    throw last;
-  };
+  const gone = (): Error => Object.assign(new Error('no file names this namespace any more'), { code: 'ENOENT' });
+  const open = (file: string, mode: 'r' | 'w'): number => throughTargets(targets, gone, (target) => openFileInNetns(target, `/proc/sys/net/ipv4/${file}`, mode));
   return {
     read(file) {
       const fd = open(file, 'r');

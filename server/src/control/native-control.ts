@@ -2,7 +2,7 @@
 import { destroySocket, withForeignSocket, type DestroyTarget } from '@keepalive-dashboard/native';
 
 import type { NamespaceRegistry } from '../namespaces/registry.js';
-import { isNamespaceFileGone } from '../namespaces/errors.js';
+import { throughTargets } from '../namespaces/errors.js';
 import type { ForeignAccess, Killer } from './socket-control.js';
 
 export function nativeForeignAccess(): ForeignAccess {
@@ -27,17 +27,8 @@ export function nativeKiller(namespaces: NamespaceRegistry | null = null): Kille
         destroySocket(target);
         return;
       }
-      let last: unknown = Object.assign(new Error(`the network namespace of ${view.id} (${view.netns?.label ?? '?'}) is gone`), { code: 'ENOENT' });
-      for (const ns of netns) {
-        try {
-          destroySocket(target, ns);
-          return;
-        } catch (error) {
-          last = error;
-          if (!isNamespaceFileGone(error)) throw error;
-        }
-      }
-      throw last;
+      const gone = (): Error => Object.assign(new Error(`the network namespace of ${view.id} (${view.netns?.label ?? '?'}) is gone`), { code: 'ENOENT' });
+      throughTargets(netns, gone, (ns) => destroySocket(target, ns));
     },
   };
 }
