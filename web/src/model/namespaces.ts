@@ -114,7 +114,8 @@ export function pickerOptions(state: NamespacesState, picked: number | undefined
   return options;
 }
 
-function plural(n: number, noun: string): string {
+/** "1 socket", "1,234 sockets". */
+export function plural(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
 

@@ -8,16 +8,12 @@
  */
 import type { Health, Namespace } from '@keepalive-dashboard/shared';
 
-import { ownerText, processesText } from '../model/namespaces.js';
+import { ownerText, plural, processesText } from '../model/namespaces.js';
 import { useEnv, useModelState, useNamespaces } from './context.js';
 import { errorText } from './format.js';
 import { SysctlForm } from './SysctlForm.js';
 
 const COLUMN_COUNT = 9;
-
-function count(n: number, noun: string): string {
-  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 /** Why a namespace's sockets or sysctls are not shown, in its own words from the server. */
 function notReadText(ns: Namespace): string {
@@ -54,7 +50,7 @@ function NamespaceRow({ ns, picked }: { ns: Namespace; picked: boolean }) {
       <td className="ns-processes" title={ns.processes.map((p) => `${p.comm} pid ${p.pid}`).join('\n') || undefined}>
         {processesText(ns)}
       </td>
-      <td className="num">{count(ns.sockets, 'socket')}</td>
+      <td className="num">{plural(ns.sockets, 'socket')}</td>
       <td>{ns.reader ?? 'not read'}</td>
       <td className="num" data-sysctl="keepaliveTimeSec">
         {sysctl ? `${sysctl.keepaliveTimeSec} s` : '—'}
@@ -63,7 +59,7 @@ function NamespaceRow({ ns, picked }: { ns: Namespace; picked: boolean }) {
         {sysctl ? `${sysctl.keepaliveIntvlSec} s` : '—'}
       </td>
       <td className="num" data-sysctl="keepaliveProbes">
-        {sysctl ? count(sysctl.keepaliveProbes, 'probe') : '—'}
+        {sysctl ? plural(sysctl.keepaliveProbes, 'probe') : '—'}
       </td>
       <td className={why ? 'ns-why' : undefined}>{why}</td>
     </tr>
