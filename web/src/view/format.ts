@@ -1,7 +1,7 @@
 /** Formatting for display: units in the text, never HTML. */
 import { escapeControl, formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody, type Holder, type NetnsRef } from '@keepalive-dashboard/shared';
 
-/** 7 195.3 s → "1:59:55"; 42 300 ms → "42.3 s"; under a minute keeps a tenth. */
+/** 42 300 ms → "42.3 s" (under a minute keeps a tenth); 599 s → "9 min 59 s"; 7 195 s → "1 h 59 min 55 s", coarse "1 h 59 min". */
 export function formatDuration(ms: number | null, precise = true): string {
   if (ms === null) return '—';
   if (ms < 60_000) return precise ? `${(Math.floor(ms / 100) / 10).toFixed(1)} s` : `${Math.floor(ms / 1000)} s`;
@@ -19,8 +19,10 @@ export function endpoint(e: Endpoint): string {
   return formatEndpoint(e);
 }
 
-/** "nginx (1234)" and "+2" when several processes share the socket (after fork). */
-/** Process names come from other users: a bidi override or control character is shown escaped, never obeyed. */
+/**
+ * "nginx (1234)" and "+2" when several processes share the socket (after fork). Process names
+ * come from other users: a bidi override or control character is shown escaped, never obeyed.
+ */
 export function processLabel(view: ConnectionView): string {
   const [first, ...rest] = view.holders;
   if (!first) return '—';
