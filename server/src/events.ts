@@ -31,7 +31,8 @@ export interface EventPosition {
   tick: number;
 }
 
-export interface ObservedEvent {
+/** An event and where it stands in that order. */
+export interface PlacedEvent {
   event: DashboardEvent;
   position: EventPosition;
 }
@@ -64,7 +65,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 export class EventBus {
   private readonly listeners = new Set<(event: DashboardEvent) => void>();
   /** Oldest first. */
-  private readonly observed: ObservedEvent[] = [];
+  private readonly observed: PlacedEvent[] = [];
   /** For each run of observed events broadcast between the same two audit records: its first tick and its anchor. */
   private readonly anchorRuns: EventPosition[] = [];
   private transientSeq = 0;
@@ -149,7 +150,7 @@ export class EventBus {
   }
 
   /** The observed events still kept, oldest first. */
-  observedEvents(): readonly ObservedEvent[] {
+  observedEvents(): readonly PlacedEvent[] {
     return this.observed;
   }
 

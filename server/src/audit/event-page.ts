@@ -12,7 +12,7 @@
  */
 import type { DashboardEvent, EventPage, EventType } from '@keepalive-dashboard/shared';
 
-import type { EventBus, EventPosition } from '../events.js';
+import type { EventBus, EventPosition, PlacedEvent } from '../events.js';
 import type { AuditLog } from './audit-log.js';
 
 export interface EventQuery {
@@ -28,14 +28,9 @@ export interface EventQuery {
   observed: boolean;
 }
 
-interface Placed {
-  event: DashboardEvent;
-  position: EventPosition;
-}
-
 const compare = (a: EventPosition, b: EventPosition): number => a.anchor - b.anchor || a.tick - b.tick;
 
-export function matcher(query: EventQuery): (event: DashboardEvent) => boolean {
+function matcher(query: EventQuery): (event: DashboardEvent) => boolean {
   return (event) => {
     if (query.types && !query.types.has(event.type)) return false;
     if (query.connectionId !== undefined && event.connectionId !== query.connectionId) return false;
@@ -60,7 +55,7 @@ export function eventPage(audit: AuditLog, bus: EventBus, query: EventQuery): Ev
     limit: query.limit,
     match,
   });
-  const placed: Placed[] = scan.events.map((event) => ({ event, position: { anchor: event.seq, tick: 0 } }));
+  const placed: PlacedEvent[] = scan.events.map((event) => ({ event, position: { anchor: event.seq, tick: 0 } }));
   if (query.observed) {
     for (const kept of bus.observedEvents()) {
       const { position, event } = kept;
