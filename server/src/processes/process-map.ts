@@ -7,7 +7,7 @@ import type { Holder } from '@keepalive-dashboard/shared';
 
 import { sameHolders } from './holders.js';
 import { ProcessInfoCache, type ProcessInfo } from './process-info.js';
-import { scanSocketHoldersDetailed, type ScanOptions, type SocketHolder } from './scan.js';
+import { scanSocketHoldersDetailed, type SocketHolder } from './scan.js';
 
 /** Share of a core the periodic scan may take on average. */
 const SCAN_CPU_SHARE = 0.03;
@@ -136,9 +136,10 @@ export class ProcessMap {
     this.soon = null;
   }
 
-  private async scan(options: ScanOptions = {}): Promise<void> {
-    const result = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot, ...options });
-    const holders = this.withInfo(result.holders, options.pids === undefined);
+  /** A full scan: every process. */
+  private async scan(): Promise<void> {
+    const result = await scanSocketHoldersDetailed({ procRoot: this.options.procRoot });
+    const holders = this.withInfo(result.holders, true);
     const changed: number[] = [];
     for (const [inode, list] of holders) {
       const before = this.holders.get(inode);
