@@ -17,7 +17,7 @@ import { dirname, resolve } from 'node:path';
 import { EVENT_TYPES, type DashboardEvent } from '@keepalive-dashboard/shared';
 
 import { openPrivateFile, restrictToOwner, syncDirectory } from '../security/owned-files.js';
-import { lineFrom, linesBackward, type ReadCounter } from './reverse-lines.js';
+import { lineFrom, linesBackward, readAt, type ReadCounter } from './reverse-lines.js';
 import { WriterLock } from './writer-lock.js';
 
 export interface AuditStatus {
@@ -199,15 +199,7 @@ export class AuditLog {
 
   private readBytes(): Buffer {
     const fd = this.fd as number;
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.alloc(size);
-    let done = 0;
-    while (done < size) {
-      const n = readSync(fd, buffer, done, size - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buffer.subarray(0, done);
+    return readAt(fd, 0, fstatSync(fd).size, { bytes: 0 });
   }
 
   /**

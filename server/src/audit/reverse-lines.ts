@@ -28,7 +28,8 @@ export interface Line {
   end: number;
 }
 
-function readAt(fd: number, position: number, length: number, counter: ReadCounter): Buffer {
+/** `length` bytes at `position` (fewer at the end of the file), a short read(2) finished. */
+export function readAt(fd: number, position: number, length: number, counter: ReadCounter): Buffer {
   const buffer = Buffer.alloc(length);
   let done = 0;
   while (done < length) {
