@@ -15,7 +15,7 @@
  * The parser reads each token once with one token of lookahead (linear time)
  * and refuses text over MAX_FILTER_EXPR_CHARS, which also bounds the nesting.
  */
-import { addressOf, cidrContains, parseCidr, type Cidr } from './ip-cidr.js';
+import { cidrContainsText, parseCidr, type Cidr } from './ip-cidr.js';
 import { FilterParseError } from './filter-error.js';
 import type { TcpState } from './connection.js';
 import type { ConnectionView } from './protocol.js';
@@ -143,9 +143,7 @@ function hostTest(host: HostCond, side: 'local' | 'peer'): ViewTest {
   return (view) => {
     const endpoint = view[side];
     if (port !== null && endpoint.port !== port) return false;
-    if (cidr === null) return true;
-    const address = addressOf(endpoint.address);
-    return address !== null && cidrContains(cidr, address);
+    return cidr === null || cidrContainsText(cidr, endpoint.address);
   };
 }
 

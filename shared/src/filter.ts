@@ -7,7 +7,7 @@
  */
 import { FilterParseError } from './filter-error.js';
 import { parseFilterExpr, statesNamed, type ViewTest } from './filter-expr.js';
-import { addressOf, cidrContains, parseCidr } from './ip-cidr.js';
+import { cidrContainsText, parseCidr } from './ip-cidr.js';
 import { inPortSet, parsePortSet } from './port-set.js';
 import type { ConnectionFilter, ConnectionView } from './protocol.js';
 
@@ -68,10 +68,7 @@ function portTest(port: number | string): ViewTest {
 function addressTest(text: string): ViewTest {
   const cidr = parseCidr(text.trim());
   if (cidr) {
-    return (v) => [v.local.address, v.peer.address].some((a) => {
-      const address = addressOf(a);
-      return address !== null && cidrContains(cidr, address);
-    });
+    return (v) => cidrContainsText(cidr, v.local.address) || cidrContainsText(cidr, v.peer.address);
   }
   if (text.includes('/')) inField('address', new FilterParseError(1, 'an address or a CIDR like 127.0.0.0/8 or ::1/128', text));
   return (v) => v.local.address.includes(text) || v.peer.address.includes(text);

@@ -105,7 +105,7 @@ export function cidrContains(cidr: Cidr, address: IpAddress): boolean {
 const parsed = new Map<string, IpAddress | null>();
 const PARSED_CAP = 8192;
 
-export function addressOf(text: string): IpAddress | null {
+function addressOf(text: string): IpAddress | null {
   let address = parsed.get(text);
   if (address === undefined) {
     if (parsed.size >= PARSED_CAP) parsed.clear();
@@ -113,4 +113,10 @@ export function addressOf(text: string): IpAddress | null {
     parsed.set(text, address);
   }
   return address;
+}
+
+/** Whether a row's address text (`127.0.0.1`, `::ffff:10.0.0.1`, `*`) is in the prefix; text that is no address is in none. */
+export function cidrContainsText(cidr: Cidr, text: string): boolean {
+  const address = addressOf(text);
+  return address !== null && cidrContains(cidr, address);
 }
