@@ -18,8 +18,8 @@ export function keepaliveOn(view: ConnectionView): boolean {
 
 /** Unknown is not off: without settings read back and without a keepalive timer, nothing says which. */
 export function keepaliveStatus(view: ConnectionView): 'on' | 'off' | 'unknown' {
-  if (view.keepalive) return view.keepalive.enabled ? 'on' : 'off';
-  return view.timer.kind === 'keepalive' ? 'on' : 'unknown';
+  if (keepaliveOn(view)) return 'on';
+  return view.keepalive ? 'off' : 'unknown';
 }
 
 export function inProbePhase(view: ConnectionView): boolean {
