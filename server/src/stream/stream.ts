@@ -314,29 +314,26 @@ class StreamClient {
   }
 
   private handle(frame: ClientFrame): void {
+    // The schema checks shapes; a port list, CIDR or expression is read here and refused with the parser's words.
+    const problem = 'filter' in frame ? filterProblem(frame.filter) : null;
+    if (problem) return this.sendError('KA_ERR_BAD_REQUEST', `${frame.type} frame: ${problem.message}`);
     switch (frame.type) {
       case 'ping':
         this.ping();
         return;
-      case 'filter': {
-        const problem = filterProblem(frame.filter);
-        if (problem) return this.sendError('KA_ERR_BAD_REQUEST', `filter frame: ${problem.message}`);
+      case 'filter':
         // Back to full mode: snapshots and deltas.
         this.window = null;
         this.windows.cancel();
         this.filter = frame.filter;
         this.snapshot();
         return;
-      }
       case 'select':
         this.requestSelect(frame.id, frame.intervalMs ?? 250);
         return;
-      case 'window': {
-        const problem = filterProblem(frame.filter);
-        if (problem) return this.sendError('KA_ERR_BAD_REQUEST', `window frame: ${problem.message}`);
+      case 'window':
         this.windows.request(frame);
         return;
-      }
     }
   }
 
