@@ -67,8 +67,6 @@ Napi::Value CookieText(Napi::Env env, uint64_t cookie) {
   return Napi::String::New(env, hex, 16);
 }
 
-const NetnsTarget* TargetOf(const std::optional<NetnsTarget>& target) { return target ? &*target : nullptr; }
-
 class DumpWorker : public Napi::AsyncWorker {
  public:
   DumpWorker(Napi::Env env, std::optional<NetnsTarget> target)

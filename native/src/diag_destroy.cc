@@ -112,7 +112,7 @@ Napi::Value DiagDestroy(const Napi::CallbackInfo& info) {
   // Same word order as the dump reports: [0] is the low half of the u64 cookie.
   body.id.idiag_cookie[0] = cookieLow;
   body.id.idiag_cookie[1] = cookieHigh;
-  if (Failure f = Destroy(target ? &*target : nullptr, body, ifname)) ThrowErrno(env, f.err, f.syscall);
+  if (Failure f = Destroy(TargetOf(target), body, ifname)) ThrowErrno(env, f.err, f.syscall);
   return env.Undefined();
 }
 

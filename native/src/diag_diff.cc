@@ -86,7 +86,7 @@ void DiagDiffer::Sweep(double toleranceMs, bool reset, DiagChanges* out) {
   DiagTable* changed = &out->changed;
   const int64_t startUs = MonotonicUs();
   SockDiagSocket sock;
-  if ((changed->failure = sock.Open(target_ ? &*target_ : nullptr))) return;
+  if ((changed->failure = sock.Open(TargetOf(target_)))) return;
   StringTable strings(&changed->strings, &sock);
   // What a reported row needs to become its baseline once the dump succeeded,
   // indexed like changed->rows.

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "netlink.h"
@@ -28,5 +29,8 @@ struct NetnsTarget {
 // and returns work's result. Blocks until that thread has exited. Plain C++:
 // also called from the libuv pool.
 Failure RunInNetns(const NetnsTarget& target, const std::function<Failure()>& work);
+
+// The pointer form the plain-C++ calls take (SockDiagSocket::Open): null for our own namespace.
+inline const NetnsTarget* TargetOf(const std::optional<NetnsTarget>& target) { return target ? &*target : nullptr; }
 
 }  // namespace keepalive
