@@ -50,7 +50,18 @@ static int send_all(int fd, const void *msg, size_t len) {
   }
 }
 
-/* family AF_UNSPEC: both families in one walk (TCPDIAG_GETSOCK); else one SOCK_DIAG_BY_FAMILY dump. */
+/* A dump request header; seq = family, so read_dump can tell the answers apart. */
+static void fill_header(struct nlmsghdr *nlh, size_t len, uint16_t type, int family) {
+  nlh->nlmsg_len = (uint32_t)len;
+  nlh->nlmsg_type = type;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  nlh->nlmsg_seq = (uint32_t)family;
+}
+
+/*
+ * family AF_UNSPEC: both families in one walk (TCPDIAG_GETSOCK); else one SOCK_DIAG_BY_FAMILY dump.
+ * Every state, NEW_SYN_RECV (bit 12) and TIME_WAIT included, like `ss -a`.
+ */
 static int send_request(int fd, int family) {
   if (family == AF_UNSPEC) {
     struct {
@@ -58,10 +69,7 @@ static int send_request(int fd, int family) {
       struct inet_diag_req req;
     } msg;
     memset(&msg, 0, sizeof msg);
-    msg.nlh.nlmsg_len = sizeof msg;
-    msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-    msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    msg.nlh.nlmsg_seq = (uint32_t)family;
+    fill_header(&msg.nlh, sizeof msg, TCPDIAG_GETSOCK, family);
     msg.req.idiag_states = ~0u;
     msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
     return send_all(fd, &msg, sizeof msg);
@@ -71,13 +79,9 @@ static int send_request(int fd, int family) {
     struct inet_diag_req_v2 req;
   } msg;
   memset(&msg, 0, sizeof msg);
-  msg.nlh.nlmsg_len = sizeof msg;
-  msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  msg.nlh.nlmsg_seq = (uint32_t)family;
+  fill_header(&msg.nlh, sizeof msg, SOCK_DIAG_BY_FAMILY, family);
   msg.req.sdiag_family = (uint8_t)family;
   msg.req.sdiag_protocol = IPPROTO_TCP;
-  /* Every state, NEW_SYN_RECV (bit 12) and TIME_WAIT included, like `ss -a`. */
   msg.req.idiag_states = ~0u;
   msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
   return send_all(fd, &msg, sizeof msg);
@@ -124,6 +128,12 @@ static long long now_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* One dump of `family` counted into `counts`: 0, or a negative errno. */
+static int dump(int fd, int family, char *buf, struct dump_counts *counts) {
+  int rc = send_request(fd, family);
+  return rc == 0 ? read_dump(fd, family, buf, counts) : rc;
+}
+
 int main(void) {
   char *buf = malloc(RECV_BUF_BYTES);
   if (!buf) {
@@ -137,22 +147,15 @@ int main(void) {
     perror("diag_dump: socket(NETLINK_SOCK_DIAG)");
     return 1;
   }
-  int rc = send_request(fd, AF_UNSPEC);
-  if (rc == 0) rc = read_dump(fd, AF_UNSPEC, buf, &counts);
+  int rc = dump(fd, AF_UNSPEC, buf, &counts);
   /* A kernel without the legacy request refuses it before sending any socket: dump per family. */
-  const int families[] = {AF_INET, AF_INET6};
-  size_t count = rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOENT ? 2 : 0;
-  if (rc < 0 && count == 0) {
+  if (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOENT) {
+    rc = dump(fd, AF_INET, buf, &counts);
+    if (rc == 0) rc = dump(fd, AF_INET6, buf, &counts);
+  }
+  if (rc < 0) {
     fprintf(stderr, "diag_dump: %s\n", strerror(-rc));
     return 1;
-  }
-  for (size_t i = 0; i < count; i++) {
-    int rc = send_request(fd, families[i]);
-    if (rc == 0) rc = read_dump(fd, families[i], buf, &counts);
-    if (rc < 0) {
-      fprintf(stderr, "diag_dump: family %d: %s\n", families[i], strerror(-rc));
-      return 1;
-    }
   }
   close(fd);
   long long elapsed = now_ns() - start;
