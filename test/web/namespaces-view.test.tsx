@@ -74,4 +74,6 @@ test('a picked namespace that is gone stays picked: the picker marks it, the hos
   model.setFilter({ netns: '9' });
   assert.match(render(<FilterBar />), /<option value="9" selected="">netns:9 \(gone\)<\/option>/);
   assert.match(render(<HostPanel />), /The picked namespace \(netns:<!-- -->9<!-- -->\) is no longer listed/);
+  model.setFilter({ netns: 'x1' });
+  assert.ok(!render(<HostPanel />).includes('no longer listed'), 'text that is no inode picks nothing, as the table reads it');
 });

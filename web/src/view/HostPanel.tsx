@@ -7,7 +7,7 @@ import { memo, useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 import type { TotalsSample } from '../model/history.js';
-import { useModelState, useNamespaces } from './context.js';
+import { useEnv, useModelState, useNamespaces } from './context.js';
 import { errorText } from './format.js';
 import { NamespaceList } from './NamespaceList.js';
 import { SysctlForm } from './SysctlForm.js';
@@ -57,9 +57,10 @@ const TotalsCharts = memo(function TotalsCharts({ history }: { history: TotalsSa
 });
 
 export function HostPanel() {
+  const { model } = useEnv();
   const host = useModelState((s) => s.host);
-  const pickedText = useModelState((s) => s.table.filter.netns);
-  const picked = pickedText === '' ? undefined : Number(pickedText);
+  // The model's parse of the filter, as the table and the sysctl form use: not the text again.
+  const picked = useModelState(() => model.pickedNetns);
   // A listed namespace that is picked has its form in its own row of the namespace list instead.
   const pickedListed = useNamespaces((s) => picked !== undefined && (s.list?.some((ns) => ns.inode === picked) ?? false));
   const namespacesListed = useNamespaces((s) => s.list !== null);
