@@ -32,27 +32,8 @@ export function FilterBar() {
           ))}
         </select>
       </div>
-      <div className="fl">
-        <label htmlFor="filter-port">Port</label>
-        <input id="filter-port"
-          className="narrow"
-          placeholder="443, 48000-48099"
-          value={filter.port}
-          aria-invalid={errors.port ? true : undefined}
-          title={errors.port}
-          onChange={(e) => set({ port: e.target.value })}
-        />
-      </div>
-      <div className="fl">
-        <label htmlFor="filter-address">Address</label>
-        <input id="filter-address"
-          value={filter.address}
-          placeholder="127.0.0.0/8"
-          aria-invalid={errors.address ? true : undefined}
-          title={errors.address}
-          onChange={(e) => set({ address: e.target.value })}
-        />
-      </div>
+      <TextFilter id="filter-port" label="Port" className="narrow" placeholder="443, 48000-48099" value={filter.port} error={errors.port} onEdit={(port) => set({ port })} />
+      <TextFilter id="filter-address" label="Address" placeholder="127.0.0.0/8" value={filter.address} error={errors.address} onEdit={(address) => set({ address })} />
       <div className="fl">
         <label htmlFor="filter-process">Process</label>
         <input id="filter-process" value={filter.process} placeholder="command or pid" onChange={(e) => set({ process: e.target.value })} />
@@ -75,16 +56,7 @@ export function FilterBar() {
         </select>
       </div>
       <NamespacePicker value={filter.netns} onPick={(netns) => set({ netns })} />
-      <div className="fl">
-        <label htmlFor="filter-expr">ss filter</label>
-        <input id="filter-expr"
-          value={filter.expr}
-          placeholder="sport = :443 or dst 10.0.0.0/8"
-          aria-invalid={errors.expr ? true : undefined}
-          title={errors.expr}
-          onChange={(e) => set({ expr: e.target.value })}
-        />
-      </div>
+      <TextFilter id="filter-expr" label="ss filter" placeholder="sport = :443 or dst 10.0.0.0/8" value={filter.expr} error={errors.expr} onEdit={(expr) => set({ expr })} />
       <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
         Clear
       </button>
@@ -97,6 +69,27 @@ export function FilterBar() {
           ),
       )}
     </form>
+  );
+}
+
+interface TextFilterProps {
+  id: string;
+  label: string;
+  value: string;
+  placeholder: string;
+  /** What shared/ could not read in it; the field is marked and the message is its tooltip (the bar also lists it). */
+  error: string | undefined;
+  className?: string;
+  onEdit: (value: string) => void;
+}
+
+/** A typed filter field that shared/ parses (port list, address or CIDR, ss expression). */
+function TextFilter({ id, label, value, placeholder, error, className, onEdit }: TextFilterProps) {
+  return (
+    <div className="fl">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} className={className} placeholder={placeholder} value={value} aria-invalid={error ? true : undefined} title={error} onChange={(e) => onEdit(e.target.value)} />
+    </div>
   );
 }
 
