@@ -8,7 +8,7 @@ import { deadAt, escapeControl, lastRecvAt, remainingMs, type ConnectionView, ty
 
 import { useEnv, useModelState } from './context.js';
 import { CountdownRing } from './CountdownRing.js';
-import { endpoint, errorText, formatDuration, holderWho, rttLabel, tcpInfoRow } from './format.js';
+import { endpoint, errorText, formatDuration, holderWho, netnsRefText, rttLabel, tcpInfoRow } from './format.js';
 import { LiveText } from './live.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';
@@ -90,7 +90,7 @@ export function DetailPanel() {
         <dd data-testid="detail-netns">
           {view.netns ? (
             <>
-              {view.netns.label} <span className="muted">(netns:{view.netns.inode}{view.netns.own ? ", this server's namespace" : ''})</span>
+              {view.netns.label} <span className="muted">({netnsRefText(view.netns)})</span>
             </>
           ) : (
             <span className="muted">not known (captures do not say)</span>

@@ -5,7 +5,7 @@ import { checkKeepaliveValue, type Sysctl, type SysctlPatch } from '@keepalive-d
 
 import { parseIntegerText } from '../model/retune-form.js';
 import { useEnv, useModelState } from './context.js';
-import { errorText } from './format.js';
+import { errorText, netnsRefText } from './format.js';
 
 const SYSCTL_FIELDS: { key: keyof Sysctl; name: string; unit: string; bound: 'idleSec' | 'intervalSec' | 'count' }[] = [
   { key: 'keepaliveTimeSec', name: 'net.ipv4.tcp_keepalive_time', unit: 's', bound: 'idleSec' },
@@ -45,7 +45,7 @@ export function SysctlForm() {
     >
       <p className="muted">
         Defaults for sockets that set nothing themselves, in namespace <strong>{sysctl.netns?.label ?? "this server's"}</strong>
-        {sysctl.netns ? ` (netns:${sysctl.netns.inode}${sysctl.netns.own ? ", this server's namespace" : ''})` : ''}.
+        {sysctl.netns ? ` (${netnsRefText(sysctl.netns)})` : ''}.
       </p>
       {SYSCTL_FIELDS.map((f) => (
         <div className="field" key={f.key}>

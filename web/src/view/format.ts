@@ -50,6 +50,11 @@ export function rttLabel(rttUs: number | undefined): string {
   return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 100 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
+/** "netns:4026531840, this server's namespace": which namespace a label stands for, in a sentence. */
+export function netnsRefText(netns: NetnsRef): string {
+  return `netns:${netns.inode}${netns.own ? ", this server's namespace" : ''}`;
+}
+
 /** `netns:<inode>`, and whether it is the server's own: what the namespace cell's label stands for. */
 export function netnsTitle(netns: NetnsRef | null): string {
   if (!netns) return 'namespace not known (captures do not say)';
