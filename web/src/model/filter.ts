@@ -3,7 +3,7 @@
  * ConnectionFilter plus free-text search — applied by the server to a
  * windowed table and here to a capture, with the same shared functions.
  */
-import { filterProblem, matchesFilter, matchesSearch, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
+import { filterProblem, matchesFilter, matchesSearch, MAX_FILTER_EXPR_CHARS, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
 
 export { matchesSearch };
 
@@ -49,7 +49,7 @@ export function parseFilter(draft: FilterDraft): ParsedFilter {
   const address = draft.address.trim();
   if (address) take('address', address.slice(0, 200));
   const expr = draft.expr.trim();
-  if (expr) take('expr', expr.slice(0, 500));
+  if (expr) take('expr', expr.slice(0, MAX_FILTER_EXPR_CHARS));
   const proc = draft.process.trim();
   if (proc) {
     if (/^\d{1,9}$/.test(proc)) filter.pid = Number(proc);
