@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeSync, openSync, closeSync, statSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { AuditLog } from '../../server/src/audit/audit-log.js';
+import { AuditLog, type AuditPageQuery } from '../../server/src/audit/audit-log.js';
 
 const megabytes = Number(process.argv[2] ?? 200);
 const dir = mkdtempSync(join(tmpdir(), 'ka-bench-events-'));
@@ -26,21 +26,22 @@ try {
   }
   closeSync(fd);
   const audit = new AuditLog(path);
-  const time = (label: string, run: () => number) => {
+  /** `run` returns what it found, and for a page the bytes it read (printed on the same line). */
+  const time = (label: string, run: () => { count: number; bytesRead?: number }) => {
     const start = process.hrtime.bigint();
-    const count = run();
-    console.log(`${label}: ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms, ${count} events`);
+    const { count, bytesRead } = run();
+    const read = bytesRead === undefined ? '' : `, ${bytesRead} bytes read`;
+    console.log(`${label}: ${(Number(process.hrtime.bigint() - start) / 1e6).toFixed(1)} ms, ${count} events${read}`);
   };
   console.log(`log: ${(statSync(path).size / 1024 / 1024).toFixed(0)} MB, ${seq} records`);
-  time('before (readAll, filter, last 100)', () => audit.readAll().filter((e) => e.phase !== 'intent').slice(-100).reverse().length);
-  for (const [label, before] of [['after: newest 100', undefined], ['after: 100 before the middle', Math.floor(seq / 2)]] as const) {
-    time(label, () => {
-      const page = audit.page({ limit: 100, match: () => true, ...(before === undefined ? {} : { before }) });
-      console.log(`  ${page.bytesRead} bytes read`);
-      return page.events.length;
-    });
-  }
-  time('after: a filter no record matches (one page, budget-bound)', () => audit.page({ limit: 100, match: () => false }).events.length);
+  time('before (readAll, filter, last 100)', () => ({ count: audit.readAll().filter((e) => e.phase !== 'intent').slice(-100).reverse().length }));
+  const page = (query: Omit<AuditPageQuery, 'limit'>) => {
+    const { events, bytesRead } = audit.page({ limit: 100, ...query });
+    return { count: events.length, bytesRead };
+  };
+  time('after: newest 100', () => page({ match: () => true }));
+  time('after: 100 before the middle', () => page({ match: () => true, before: Math.floor(seq / 2) }));
+  time('after: a filter no record matches (one page, budget-bound)', () => page({ match: () => false }));
   audit.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
