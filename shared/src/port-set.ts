@@ -9,8 +9,9 @@ export interface PortRange {
 const MAX_PORT = 65535;
 
 function portAt(text: string, start: number, end: number): number {
-  const raw = text.slice(start, end).trim();
-  const column = start + 1 + (text.slice(start, end).length - text.slice(start, end).trimStart().length);
+  const part = text.slice(start, end);
+  const raw = part.trim();
+  const column = start + 1 + part.length - part.trimStart().length;
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > MAX_PORT) throw new FilterParseError(column, `a port 0–${MAX_PORT}`, raw);
   return Number(raw);
 }

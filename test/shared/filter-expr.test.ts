@@ -89,6 +89,7 @@ test('filter fields: port ranges and lists, CIDR address, ss state groups; bad o
   assert.deepEqual(pick({ state: 'listening,time-wait' }), ids(LISTENER, WAITING));
   assert.equal(filterProblem({ port: '9-1' })?.message, "port: at 1: expected a range from low to high, got '9-1'");
   assert.equal(filterProblem({ port: '1,70000' })?.message, "port: at 3: expected a port 0–65535, got '70000'");
+  assert.equal(filterProblem({ port: '1,  x' })?.message, "port: at 5: expected a port 0–65535, got 'x'", 'the column skips the spaces before the part');
   assert.match(filterProblem({ address: '10.0.0.0/40' })?.message ?? '', /^address: .*CIDR like 127\.0\.0\.0\/8/);
   assert.match(filterProblem({ expr: 'sport = x' })?.message ?? '', /^expr: at 9: expected a port/);
   assert.equal(pick({ expr: 'sport = x' }).length, 0, 'an unreadable filter matches nothing');
