@@ -23,7 +23,7 @@ export interface ProcessInfo {
   unit: string | null;
 }
 
-export const CMDLINE_MAX_CHARS = 512;
+const CMDLINE_MAX_CHARS = 512;
 /** A uid missing from the passwd file is looked for again at most this often (useradd while we run). */
 const PASSWD_RETRY_MS = 10_000;
 const UNKNOWN: ProcessInfo = Object.freeze({ cmdline: '', uid: null, user: null, unit: null });
@@ -37,7 +37,7 @@ const readOr = (path: string, fallback: string): string => {
 };
 
 /** Field 22 of /proc/PID/stat (clock ticks after boot), read after the last ')' since comm may hold spaces and parens. */
-export function startTimeOf(statText: string): string | null {
+function startTimeOf(statText: string): string | null {
   const fields = statText.slice(statText.lastIndexOf(')') + 2).split(' ');
   return fields[19] ?? null;
 }
@@ -47,7 +47,7 @@ export class ProcessInfoCache {
   private users: Map<number, string> | null = null;
   private usersReadAt = -Infinity;
 
-  constructor(private readonly options: { procRoot?: string; passwdPath?: string; now?: () => number } = {}) {}
+  constructor(private readonly options: { procRoot?: string; now?: () => number } = {}) {}
 
   /** Info for a live pid (`comm` as the scan read it); one small read (stat) when cached, a few more when new, reused or exec'd. */
   get(pid: number, comm: string): ProcessInfo {
@@ -80,7 +80,7 @@ export class ProcessInfoCache {
   private userName(uid: number): string | null {
     const now = (this.options.now ?? Date.now)();
     if (this.users === null || (!this.users.has(uid) && now - this.usersReadAt >= PASSWD_RETRY_MS)) {
-      this.users = parsePasswd(readOr(this.options.passwdPath ?? '/etc/passwd', ''));
+      this.users = parsePasswd(readOr('/etc/passwd', ''));
       this.usersReadAt = now;
     }
     return this.users.get(uid) ?? null;
