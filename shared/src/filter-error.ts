@@ -14,8 +14,10 @@ export class FilterParseError extends Error {
     readonly expected: string,
     /** What it found: the token, or null at the end of the input. */
     readonly found: string | null,
+    /** The filter field the text came from (`port`, `expr`), named first in the message. */
+    readonly field: string | null = null,
   ) {
-    super(`at ${column}: expected ${expected}, got ${found === null ? 'end of input' : `'${found.slice(0, 40)}'`}`);
+    super(`${field === null ? '' : `${field}: `}at ${column}: expected ${expected}, got ${found === null ? 'end of input' : `'${found.slice(0, 40)}'`}`);
     this.name = 'FilterParseError';
   }
 }

@@ -27,13 +27,9 @@ export function inProbePhase(view: ConnectionView): boolean {
   return view.timer.kind === 'keepalive' && view.timer.count > 0;
 }
 
-/** A parse error of one field, the field named: "port: at 7: expected a port 0–65535, got 'x'". */
+/** A parser's error again, the field named: "port: at 7: expected a port 0–65535, got 'x'". */
 function inField(field: string, error: unknown): never {
-  if (error instanceof FilterParseError) {
-    const named = new FilterParseError(error.column, error.expected, error.found);
-    named.message = `${field}: ${error.message}`;
-    throw named;
-  }
+  if (error instanceof FilterParseError) throw new FilterParseError(error.column, error.expected, error.found, field);
   throw error;
 }
 
@@ -44,7 +40,7 @@ function stateTest(text: string): ViewTest | null {
     const name = part.trim();
     if (name) {
       const named = statesNamed(name);
-      if (!named) inField('state', new FilterParseError(column + part.indexOf(name), 'a state like ESTABLISHED, time-wait or connected', name));
+      if (!named) throw new FilterParseError(column + part.indexOf(name), 'a state like ESTABLISHED, time-wait or connected', name, 'state');
       for (const s of named) states.add(s);
     }
     column += part.length + 1;
@@ -70,7 +66,7 @@ function addressTest(text: string): ViewTest {
   if (cidr) {
     return (v) => cidrContainsText(cidr, v.local.address) || cidrContainsText(cidr, v.peer.address);
   }
-  if (text.includes('/')) inField('address', new FilterParseError(1, 'an address or a CIDR like 127.0.0.0/8 or ::1/128', text));
+  if (text.includes('/')) throw new FilterParseError(1, 'an address or a CIDR like 127.0.0.0/8 or ::1/128', text, 'address');
   return (v) => v.local.address.includes(text) || v.peer.address.includes(text);
 }
 

@@ -91,6 +91,7 @@ test('filter fields: port ranges and lists, CIDR address, ss state groups; bad o
   assert.equal(filterProblem({ port: '1,70000' })?.message, "port: at 3: expected a port 0–65535, got '70000'");
   assert.equal(filterProblem({ port: '1,  x' })?.message, "port: at 5: expected a port 0–65535, got 'x'", 'the column skips the spaces before the part');
   assert.match(filterProblem({ address: '10.0.0.0/40' })?.message ?? '', /^address: .*CIDR like 127\.0\.0\.0\/8/);
+  assert.equal(filterProblem({ state: 'established, nope' })?.message, "state: at 14: expected a state like ESTABLISHED, time-wait or connected, got 'nope'");
   assert.match(filterProblem({ expr: 'sport = x' })?.message ?? '', /^expr: at 9: expected a port/);
   assert.equal(pick({ expr: 'sport = x' }).length, 0, 'an unreadable filter matches nothing');
 });
