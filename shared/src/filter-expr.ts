@@ -257,7 +257,7 @@ class Parser {
     // ss allows `dst = X` as well as `dst X`; a negation is written `not dst X`.
     if (op === '=') this.next();
     const token = this.tokens[this.at];
-    const host = token && !SYMBOL.test(token.text) ? parseHost(token.text) : null;
+    const host = token ? parseHost(token.text) : null;
     if (host === null) this.fail(EXPECT_HOST);
     this.next();
     return hostTest(host, side);

@@ -69,6 +69,7 @@ test('parse errors name the column and what was expected', () => {
     ['sport = x', "at 9: expected a port like :443, got 'x'"],
     ['sport = :70000', "at 9: expected a port like :443, got ':70000'"],
     ['dst 10.0.0.0/33', "at 5: expected an address like 10.0.0.0/8, 127.0.0.1:80, [::1]:22 or :443, got '10.0.0.0/33'"],
+    ['dst ( src', "at 5: expected an address like 10.0.0.0/8, 127.0.0.1:80, [::1]:22 or :443, got '('"],
     ['state nope', "at 7: expected a state like established, time-wait or connected, got 'nope'"],
     ['( sport = :1', "at 13: expected ')' or 'and', 'or' and another condition, got end of input"],
     ['sport = :1 )', "at 12: expected 'and', 'or' or a condition, got ')'"],
