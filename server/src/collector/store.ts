@@ -125,7 +125,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   /** Advisory options with each namespace's defaults, built on first use; cleared when a namespace changes. */
   private readonly advisoryByNetns = new Map<number, AdvisoryOptions>();
   /** Removed because a lookup said so (id → when): the next sweep that began after it checks the addon agrees. */
-  private removedByLookup = new Map<string, number>();
+  private removedByLookup = new Map<string, { at: number; netns: number | undefined }>();
   /** The last keepalive prediction made for each owned socket, kept past its last view: its death is judged against it. */
   private readonly lastPredictions = new Map<number, { derived: NonNullable<ConnectionView['derived']>; seq: number }>();
   private readonly sweeper: Sweeper;
@@ -142,6 +142,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private lookupsLastTick = 0;
   private sweepResets = 0;
   private totals: Totals = { connections: 0, byState: {}, keepaliveOn: 0, keepaliveOff: 0, probing: 0 };
+  private netnsCounts: ReadonlyMap<number, number> = new Map();
   private readonly now: () => number;
   private readonly advisoryOptions: AdvisoryOptions;
 
@@ -278,26 +279,29 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     const registry = this.options.namespaces;
     if (!registry) return false;
     const found = registry.refresh();
-    const changed = new Set([...found.relabelled, ...found.appeared, ...(this.options.namespaceSysctls?.refreshDue() ?? [])]);
-    if (changed.size > 0 || found.vanished.length > 0) this.namespacesChanged(changed);
-    return found.appeared.length > 0 || found.vanished.length > 0;
+    // A namespace that just appeared has no rows yet: only relabelled ones and changed sysctls rebuild rows.
+    const changed = new Set([...found.relabelled, ...(this.options.namespaceSysctls?.refreshDue() ?? [])]);
+    const moved = found.appeared.length > 0 || found.vanished.length > 0;
+    if (changed.size > 0 || moved) this.namespacesChanged(changed);
+    return moved;
   }
 
-  /** A namespace's label or sysctls changed: its rows are rebuilt (label, advisories) at the next step. */
+  /**
+   * A namespace's label or sysctls changed: its rows are rebuilt (label,
+   * advisories) at the next step. Every namespace's advisories compare with
+   * the host's defaults, so a change to the initial namespace rebuilds all.
+   */
   namespacesChanged(inodes: ReadonlySet<number>): void {
     this.advisoryByNetns.clear();
     if (inodes.size === 0) return;
-    for (const view of this.views.values()) if (view.netns && inodes.has(view.netns.inode)) this.dirtyIds.add(view.id);
+    const initial = this.options.namespaces?.initialInode ?? null;
+    const everyone = initial !== null && inodes.has(initial);
+    for (const view of this.views.values()) if (view.netns && (everyone || inodes.has(view.netns.inode))) this.dirtyIds.add(view.id);
   }
 
-  /** Sockets per namespace now (for the namespace list). */
-  countByNetns(): Map<number, number> {
-    const counts = new Map<number, number>();
-    for (const view of this.views.values()) {
-      const inode = view.netns?.inode;
-      if (inode !== undefined) counts.set(inode, (counts.get(inode) ?? 0) + 1);
-    }
-    return counts;
+  /** Sockets per namespace at the last step (counted with the totals, in the same pass over the rows). */
+  countByNetns(): ReadonlyMap<number, number> {
+    return this.netnsCounts;
   }
 
   private async lookupDue(now: number): Promise<void> {
@@ -344,7 +348,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       const prev = this.views.get(id);
       if (!prev || prev.sampledAt > now) continue;
       this.drop(prev, batch);
-      this.removedByLookup.set(id, now);
+      this.removedByLookup.set(id, { at: now, netns: prev.netns?.inode });
     }
     if (fresh) for (const v of views) this.keepFreshUntil.set(v.id, now + KEEP_FRESH_MS);
     this.recomputeDirty(batch, now);
@@ -370,22 +374,28 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
       const prev = this.views.get(connection.id);
       if (prev && prev.sampledAt > now) continue; // a lookup after the dump began is fresher
       // …and one that found it gone after the dump began: not brought back.
-      if (!prev && (this.removedByLookup.get(connection.id) ?? -Infinity) > now) continue;
+      if (!prev && (this.removedByLookup.get(connection.id)?.at ?? -Infinity) > now) continue;
       this.place(toView(connection, ctx), prev, batch, slack, now, quiet.has(connection.local.port) && connection.state === 'ESTABLISHED');
     }
     const removed = new Set(result.removed);
+    // A namespace listed in full (or gone): its rows this sweep did not list are gone.
+    const relisted = new Set(result.relisted);
+    if (relisted.size > 0) {
+      for (const view of this.views.values()) if (view.netns && relisted.has(view.netns.inode) && !seen.has(view.id)) removed.add(view.id);
+    }
     for (const id of removed) {
       const prev = this.views.get(id);
       if (prev && prev.sampledAt <= now) this.drop(prev, batch);
     }
     // A lookup said "gone" but the addon still holds the row as unchanged: the
     // lookup was wrong (the socket is there); the next sweep reports it anew.
-    // Only lookups before this dump began can be judged by it.
+    // Only lookups before this dump began can be judged by it, and a
+    // namespace listed in full has no "unchanged" rows to contradict it.
     let disagreed = false;
-    const later = new Map<string, number>();
-    for (const [id, at] of this.removedByLookup) {
-      if (at > now) later.set(id, at);
-      else if (!removed.has(id) && !seen.has(id)) disagreed = true;
+    const later = new Map<string, { at: number; netns: number | undefined }>();
+    for (const [id, gone] of this.removedByLookup) {
+      if (gone.at > now) later.set(id, gone);
+      else if (!removed.has(id) && !seen.has(id) && !(gone.netns !== undefined && relisted.has(gone.netns))) disagreed = true;
     }
     this.removedByLookup = later;
     if (disagreed) {
@@ -533,8 +543,8 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
         return values ? { idleSec: values.keepaliveTimeSec, intervalSec: values.keepaliveIntvlSec, count: values.keepaliveProbes } : null;
       };
       const own = defaults(inode);
-      const initial = namespaces.list().find((e) => e.initial);
-      const host = initial && initial.inode !== inode ? defaults(initial.inode) : null;
+      const initial = namespaces.initialInode;
+      const host = initial !== null && initial !== inode ? defaults(initial) : null;
       options = own ? { ...this.advisoryOptions, namespace: { ...own, label: namespaces.ref(inode)?.label ?? `netns:${inode}`, host } } : this.advisoryOptions;
       this.advisoryByNetns.set(inode, options);
     }
@@ -569,7 +579,11 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
 
   private publish(batch: Batch, now: number, always = false): Delta {
     if (!batch.empty || always) {
-      if (!batch.empty) this.totals = computeTotals(this.views.values());
+      if (!batch.empty) {
+        const counts = new Map<number, number>();
+        this.totals = computeTotals(this.views.values(), counts);
+        this.netnsCounts = counts;
+      }
       this.seq++;
     }
     const delta: Delta = { seq: this.seq, serverTime: now, added: [...batch.added.values()], changed: [...batch.changed.values()], removed: batch.gone.map((v) => v.id), totals: this.totals };

@@ -65,8 +65,8 @@ interface NamespaceState {
 /** The registry's rows say when namespaces come and go; this source reads what is in them. */
 export function createNamespacedSource(name: SourceName, registry: NamespaceRegistry, own: Source, readers: NamespaceReaders = DEFAULT_READERS): Source {
   const states = new Map<number, NamespaceState>();
-  /** The ids each namespace has in the store now: all removed when it vanishes. */
-  const idsOf = new Map<number, Set<string>>();
+  /** Namespaces the store may hold rows of (swept, and not relisted empty since). */
+  const swept = new Set<number>();
 
   const tag = (inode: number, connections: Connection[]): Connection[] => {
     const foreign = inode !== registry.ownInode;
@@ -185,49 +185,35 @@ export function createNamespacedSource(name: SourceName, registry: NamespaceRegi
       const now = Date.now();
       const changed: Connection[] = [];
       const removed: string[] = [];
+      // Of the namespaces the store holds rows of: gone, unreadable now, or read by a new reader
+      // (whose first sweep is the whole namespace). Each is said once, not every sweep.
+      const relisted: number[] = [];
       let total = 0;
       const live = new Set<number>();
       for (const entry of registry.list()) {
         live.add(entry.inode);
         const r = await sweepOne(entry, toleranceMs, now);
+        if ((!r || r.fresh) && swept.has(entry.inode)) relisted.push(entry.inode);
         if (!r) {
-          forget(entry.inode, removed);
+          swept.delete(entry.inode);
           continue;
         }
-        let ids = idsOf.get(entry.inode);
-        if (!ids || r.fresh) {
-          // A new reader's first sweep is the whole namespace: whatever it had and this lacks is gone.
-          const before = ids ?? new Set<string>();
-          ids = new Set(r.changed.map((c) => c.id));
-          for (const id of before) if (!ids.has(id)) removed.push(id);
-          idsOf.set(entry.inode, ids);
-          changed.push(...r.changed);
-        } else {
-          for (const c of r.changed) {
-            ids.add(c.id);
-            changed.push(c);
-          }
-          for (const id of r.removed) {
-            ids.delete(id);
-            removed.push(id);
-          }
-        }
+        swept.add(entry.inode);
+        changed.push(...r.changed);
+        removed.push(...r.removed);
         total += r.total;
       }
-      for (const inode of [...idsOf.keys()]) if (!live.has(inode)) forget(inode, removed);
+      for (const inode of [...swept]) {
+        if (live.has(inode)) continue;
+        swept.delete(inode);
+        relisted.push(inode);
+      }
       for (const inode of [...states.keys()]) if (!live.has(inode)) states.delete(inode);
-      return { changed, removed, total, dumpMs: performance.now() - started };
+      return { changed, removed, relisted, total, dumpMs: performance.now() - started };
     },
     resetSweep() {
       for (const state of states.values()) state.sweeper.reset();
     },
-  };
-
-  const forget = (inode: number, removed: string[]): void => {
-    const ids = idsOf.get(inode);
-    if (ids) removed.push(...ids);
-    idsOf.delete(inode);
-    states.delete(inode);
   };
 
   if (own.lookup) {

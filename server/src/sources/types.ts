@@ -18,6 +18,12 @@ export interface SweepResult {
   changed: Connection[];
   /** Ids of sockets the last sweep had and this one does not. */
   removed: string[];
+  /**
+   * Network namespaces this sweep lists in full (a new reader's first sweep)
+   * or that have gone (listed with no rows): any row of theirs not in
+   * `changed` is gone. The store knows which rows those are; a source need not.
+   */
+  relisted?: number[];
   /** Sockets in this sweep. */
   total: number;
   /** ms the dump itself took: every value in it was read at some moment within it. */

@@ -10,6 +10,7 @@ import { createNetstatSource } from '@keepalive-dashboard/server/sources/netstat
 import { createProcSource } from '@keepalive-dashboard/server/sources/proc';
 import { createSsSource } from '@keepalive-dashboard/server/sources/ss';
 
+import { buildApp } from '../../helpers/app.js';
 import { spawnChild } from '../../helpers/processes.js';
 
 let made = 0;
@@ -55,18 +56,21 @@ test('every row of another namespace carries it; the own source reads only its o
 
 test('a namespace that vanishes between discovery and its sweep is no error: its rows are removed', async (t) => {
   const ns = await namespaceWithPair(t, 47202);
-  const registry = new NamespaceRegistry();
-  const source = createNamespacedSource('netlink', registry, createNetlinkSource());
-  const ids = (await source.sweep!(0)).changed.filter(inNs(ns, 47202)).map((c) => c.id);
+  const fastify = await buildApp(t, { namespaces: 'all' });
+  const store = fastify.ka.store;
+  await store.collect();
+  const ids = store.snapshot().connections.filter((v) => v.netns?.inode === ns.inode).map((v) => v.id);
   assert.equal(ids.length, 3);
   process.kill(ns.pid, 'SIGKILL');
   await ns.exited;
   execFileSync('ip', ['netns', 'delete', ns.name]);
-  // The registry still lists it: this sweep finds it gone mid-collection.
-  assert.ok(registry.get(ns.inode));
-  const after = await source.sweep!(0);
-  for (const id of ids) assert.ok(after.removed.includes(id), id);
-  assert.ok(registry.refresh().vanished.includes(ns.inode));
+  // The registry still lists it (collect() does not re-discover): this sweep finds it gone mid-collection.
+  assert.ok(fastify.ka.namespaces.get(ns.inode));
+  const after = await store.collect();
+  assert.deepEqual(ids.filter((id) => store.get(id)), [], 'every row of it left the table');
+  assert.deepEqual(ids.filter((id) => !after.removed.includes(id)), [], 'and the stream was told');
+  assert.equal(store.sampling().sweepResets, 0, 'no lookup was contradicted');
+  assert.ok(fastify.ka.namespaces.refresh().vanished.includes(ns.inode));
 });
 
 test("a TIME-WAIT of another namespace read from /proc is named with its namespace (4-tuples repeat across namespaces)", async (t) => {
