@@ -72,7 +72,9 @@ export class NamespaceRegistry {
   private readonly containerNames = new Map<string, string | null>();
   private readonly now: () => number;
   private readonly procRoot: string;
-  private initialInode: number | null = null;
+  private initial: number | null = null;
+  /** list(), sorted once per refresh (every sweep and every /api/namespaces asks for it). */
+  private sorted: readonly NamespaceEntry[] = [];
 
   constructor(private readonly options: RegistryOptions = {}) {
     this.scope = options.scope ?? 'all';
@@ -88,7 +90,7 @@ export class NamespaceRegistry {
     if (this.scope === 'own') for (const inode of [...found.keys()]) if (inode !== this.ownInode) found.delete(inode);
     // The server's own namespace is always there, even where /proc hides it.
     if (!found.has(this.ownInode)) found.set(this.ownInode, { inode: this.ownInode, name: null, mounts: [], pids: [process.pid] });
-    this.initialInode = found.has(INIT_NET_INODE) ? INIT_NET_INODE : (this.initialInode ?? this.pidOneInode());
+    this.initial = found.has(INIT_NET_INODE) ? INIT_NET_INODE : (this.initial ?? this.pidOneInode());
     const result: RefreshResult = { appeared: [], vanished: [], relabelled: [] };
     const livePids = new Set<number>();
     for (const ns of found.values()) {
@@ -105,11 +107,18 @@ export class NamespaceRegistry {
       }
     }
     for (const pid of [...this.processes.keys()]) if (!livePids.has(pid)) this.processes.delete(pid);
+    this.sorted = [...this.entries.values()].sort((a, b) => Number(b.own) - Number(a.own) || a.ref.label.localeCompare(b.ref.label));
     return result;
   }
 
-  list(): NamespaceEntry[] {
-    return [...this.entries.values()].sort((a, b) => Number(b.own) - Number(a.own) || a.ref.label.localeCompare(b.ref.label));
+  /** The server's own first, then by label. */
+  list(): readonly NamespaceEntry[] {
+    return this.sorted;
+  }
+
+  /** The host's initial namespace (its defaults are what other namespaces' are compared with); null where it cannot be seen. */
+  get initialInode(): number | null {
+    return this.initial;
   }
 
   get(inode: number): NamespaceEntry | undefined {
@@ -149,7 +158,7 @@ export class NamespaceRegistry {
 
   private update(ns: FoundNamespace, before: NamespaceEntry | undefined): NamespaceEntry {
     const own = ns.inode === this.ownInode;
-    const initial = ns.inode === this.initialInode;
+    const initial = ns.inode === this.initial;
     const processes = ns.pids.slice(0, NAMED_PROCESSES).map((pid) => ({ pid, comm: this.process(pid).comm }));
     let owner: NetnsOwner | null = null;
     if (!initial) for (const pid of ns.pids.slice(0, OWNER_PROBES)) owner ??= this.process(pid).owner;
