@@ -110,12 +110,12 @@ class SweepWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
-  void Execute() override {
-    differ_->Sweep(toleranceMs_, reset_, &changes_);
-    differ_->busy = false;
-  }
+  void Execute() override { differ_->Sweep(toleranceMs_, reset_, &changes_); }
 
+  // Busy until the promise settles, not just until Execute returns: a raw
+  // caller's second sweep right after the first is refused whatever the pool's pace.
   void OnOK() override {
+    differ_->busy = false;
     Napi::Env env = Env();
     Settle(env, &deferred_, changes_.changed.failure, [&] {
       Napi::Object out = TableToJs(env, &changes_.changed).As<Napi::Object>();

@@ -15,7 +15,7 @@ Napi::Value TcpDiagDumpObjects(const Napi::CallbackInfo& info);
 // baseline; each sweep dumps that namespace.
 Napi::Value TcpDiffCreate(const Napi::CallbackInfo& info);
 // tcpDiffSweepAsync(differ, toleranceMs, reset) -> Promise of the dump table's fields (the changed rows)
-// plus {removed: string[] (cookies, 16 hex), total, dumpMs}. EBUSY while another sweep of it runs.
+// plus {removed: string[] (cookies, 16 hex), total, dumpMs}. EBUSY until another sweep of it has settled.
 Napi::Value TcpDiffSweepAsync(const Napi::CallbackInfo& info);
 // tcpDiffClose(differ) -> undefined; frees the baseline once no sweep uses it.
 Napi::Value TcpDiffClose(const Napi::CallbackInfo& info);

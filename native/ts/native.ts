@@ -107,7 +107,7 @@ export interface RawAddon {
   tcpDiagDumpObjects?(): RawDiagObject[];
   /** Each sweep of the differ dumps that namespace, opened afresh. */
   tcpDiffCreate?(netnsPath?: string, netnsInode?: number): RawDiffer;
-  /** Rejects EBUSY while another sweep of the same differ runs, ERR_DIFFER_CLOSED after tcpDiffClose. */
+  /** Throws EBUSY until another sweep of the same differ has settled, ERR_DIFFER_CLOSED after tcpDiffClose. */
   tcpDiffSweepAsync?(differ: RawDiffer, toleranceMs: number, reset: boolean): Promise<RawDiagChanges>;
   tcpDiffClose?(differ: RawDiffer): void;
   /** 6 words per key (family 4|6, local port, peer port, ifindex, cookie low, cookie high), 2 address texts per key (local, peer). */
