@@ -48,9 +48,9 @@ export async function hostRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   /** The namespace a sysctl request names (absent: the server's own); 404 when it is not watched. */
   const namespaceOf = (inode: number | undefined): NetnsRef => {
-    const ref = ctx.namespaces.ref(inode ?? ctx.namespaces.ownInode);
-    if (!ref || !ctx.namespaces.get(ref.inode)) throw new ApiError('KA_ERR_NOT_FOUND', `no network namespace ${String(inode)} is watched (GET /api/namespaces lists them)`);
-    return ref;
+    const entry = ctx.namespaces.get(inode ?? ctx.namespaces.ownInode);
+    if (!entry) throw new ApiError('KA_ERR_NOT_FOUND', `no network namespace ${String(inode)} is watched (GET /api/namespaces lists them)`);
+    return entry.ref;
   };
   /** Writing another namespace's sysctls means entering it. */
   const writable = (ref: NetnsRef): boolean => ctx.capabilities.sysctlWrite && !ctx.readOnly && (ref.own || ctx.capabilities.sysAdmin);
