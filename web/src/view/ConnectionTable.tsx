@@ -9,7 +9,7 @@
  */
 import { memo, useCallback, useEffect, useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { deadAt, keepaliveOn, kernelTimerAt, lastRecvAt, nextProbeAt, probesAllowed, probesOut, remainingMs, urgency, type ConnectionView } from '@keepalive-dashboard/shared';
+import { deadAt, keepaliveStatus, kernelTimerAt, lastRecvAt, nextProbeAt, probesAllowed, probesOut, remainingMs, urgency, type ConnectionView } from '@keepalive-dashboard/shared';
 
 import { COLUMNS, type ColumnId } from '../model/columns.js';
 import { useEnv, useModelState } from './context.js';
@@ -34,9 +34,10 @@ function kernelTimerText(view: ConnectionView, now: number): string {
   return prefix ? `${prefix} ${text}` : text;
 }
 
+const KEEPALIVE_LABELS = { on: 'on', off: 'off', unknown: '?' } as const;
+
 function keepaliveLabel(view: ConnectionView): string {
-  if (!view.keepalive && view.keepaliveOrigin !== 'inferred') return view.timer.kind === 'keepalive' ? 'on' : '?';
-  return keepaliveOn(view) ? 'on' : 'off';
+  return KEEPALIVE_LABELS[keepaliveStatus(view)];
 }
 
 interface RowProps {
