@@ -19,12 +19,13 @@
  * It re-executes itself inside private namespaces (isolation.ts), so the
  * server sees this run's namespaces only and the host's are never touched.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { buildFloor } from './c/floor.js';
+import { writeResults } from './lib/results.js';
 import { assertIsolated, INSIDE_ENV, runIsolated, WRAPPER_TEXT } from './namespaces/isolation.js';
 import { Layout, type LayoutSpec } from './namespaces/layout.js';
 import { measureLayout, type LayoutResult } from './namespaces/measure-layout.js';
@@ -33,7 +34,6 @@ import { buildRows, renderMarkdown, type NamespacesRun } from './namespaces/repo
 import type { CliServer } from './scale/cli-server.js';
 import { environment, preflight } from './scale/environment.js';
 
-const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
 const CHILD_EHASH_SYSCTL = '/proc/sys/net/ipv4/tcp_child_ehash_entries';
 
@@ -117,11 +117,7 @@ async function runInside(argv: string[]): Promise<void> {
   const run: NamespacesRun = { date: started.toISOString(), label: options.label, isolation: WRAPPER_TEXT, environment: env, options, results };
   const markdown = renderMarkdown(run);
   console.log(`\n${markdown}`);
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  const base = join(RESULTS_DIR, `namespaces-${options.label ? `${options.label}-` : ''}${stamp}`);
-  writeFileSync(`${base}.md`, markdown);
-  writeFileSync(`${base}.json`, `${JSON.stringify({ ...run, rows: buildRows(results) }, null, 2)}\n`);
+  const base = writeResults('namespaces', options.label, started, markdown, { ...run, rows: buildRows(results) });
   log(`written to ${base}.md and .json`);
 }
 

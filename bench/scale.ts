@@ -17,19 +17,19 @@
  * every stream; for figures about this run only, give it its own namespace:
  *   unshare -n sh -c 'ip link set lo up && npm run bench -- --scale'
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { buildFloor } from './c/floor.js';
+import { writeResults } from './lib/results.js';
 import { HolderFleet } from './holders/fleet.js';
 import { environment, preflight } from './scale/environment.js';
 import { measureSize, type SizeResult } from './scale/measure-size.js';
 import { parseOptions } from './scale/options.js';
 import { buildRows, renderMarkdown, type ScaleRun } from './scale/report.js';
 
-const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 // pairs.ts turns keepalive on for every Nth client socket: every 5th of the pairs' clients is a tenth of all sockets.
 const KEEPALIVE_EVERY_NTH_PAIR = 5;
 
@@ -94,11 +94,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const markdown = renderMarkdown(run);
   console.log(`\n${markdown}`);
 
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  const base = join(RESULTS_DIR, `scale-${options.label ? `${options.label}-` : ''}${stamp}`);
-  writeFileSync(`${base}.md`, markdown);
-  writeFileSync(`${base}.json`, `${JSON.stringify({ ...run, rows: buildRows(results) }, null, 2)}\n`);
+  const base = writeResults('scale', options.label, started, markdown, { ...run, rows: buildRows(results) });
   log(`written to ${base}.md and .json`);
 }
 
