@@ -11,9 +11,15 @@ const OUR_ADDRESSES = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1', '0.0.0.0'
 
 const ours = (e: DiagEndpoint, port: number): boolean => e.port === port && OUR_ADDRESSES.has(e.address.replace(/%.*/, ''));
 
-/** The listener on `port` and every connection to or from it (also works for Connections). */
-export function onListenerPort<T extends { local: DiagEndpoint; peer: DiagEndpoint }>(port: number, sockets: Iterable<T>): T[] {
-  return [...sockets].filter((s) => ours(s.local, port) || ours(s.peer, port));
+/**
+ * The listener on `port` and every connection to or from it (also works for Connections).
+ * A TIME-WAIT whose local end is `port` is left out: it is some other loopback
+ * connection's client end that once had this port as its ephemeral port (Node's
+ * listeners set SO_REUSEADDR, so they may bind over it). The tests' own TIME-WAITs
+ * are client ends, with the listener's port as their peer.
+ */
+export function onListenerPort<T extends { local: DiagEndpoint; peer: DiagEndpoint; state: string }>(port: number, sockets: Iterable<T>): T[] {
+  return [...sockets].filter((s) => (ours(s.local, port) && s.state !== 'TIME_WAIT') || ours(s.peer, port));
 }
 
 export function socketsOnPort(port: number, table: TcpSocketTable = dumpTcpSockets()): DiagSocket[] {
@@ -22,7 +28,15 @@ export function socketsOnPort(port: number, table: TcpSocketTable = dumpTcpSocke
   return onListenerPort(port, out);
 }
 
-export const countOnPort = (port: number, table: TcpSocketTable): number => socketsOnPort(port, table).length;
+/**
+ * Without TIME-WAIT rows. A test that counts the sockets of a fresh pair counts
+ * these: a client of an earlier listener that had this port can linger in
+ * TIME-WAIT for 60 s with this port as its peer, and is nobody's socket now.
+ */
+export const live = <T extends { state: string }>(rows: T[]): T[] => rows.filter((s) => s.state !== 'TIME_WAIT');
+
+/** Live sockets on `port`: the listener and its connections, TIME-WAIT left out (see live()). */
+export const countOnPort = (port: number, table: TcpSocketTable): number => live(socketsOnPort(port, table)).length;
 
 export function socketWithInode(inode: number, table: TcpSocketTable = dumpTcpSockets()): DiagSocket | undefined {
   for (let i = 0; i < table.length; i++) if (table.inode(i) === inode) return table.at(i);

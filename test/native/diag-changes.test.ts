@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 
 import { createTcpSocketDiffer, getTcpInfo, loadAddon, setKeepalive, type TcpSocketDiffer } from '@keepalive-dashboard/native';
 
-import { socketsOnPort } from '../helpers/diag.js';
+import { live, socketsOnPort } from '../helpers/diag.js';
 import { openPair, sleep } from '../helpers/loopback.js';
 
 // Generous: on a loaded machine the worker thread can be preempted between a
@@ -21,14 +21,14 @@ function differ(t: TestContext): TcpSocketDiffer {
 /** Our sockets (listener on `port` and its connections) among a sweep's changed rows, as "local>peer". */
 async function changedOn(d: TcpSocketDiffer, port: number): Promise<string[]> {
   const { changed } = await d.sweep(TOLERANCE_MS);
-  return socketsOnPort(port, changed).map((s) => `${s.local.port}>${s.peer.port}`).sort();
+  return live(socketsOnPort(port, changed)).map((s) => `${s.local.port}>${s.peer.port}`).sort();
 }
 
 test('a first sweep reports our sockets, an immediate second one none of them, reset() all again', async (t) => {
   const { port } = await openPair(t);
   const d = differ(t);
   const first = await d.sweep(TOLERANCE_MS);
-  assert.equal(socketsOnPort(port, first.changed).length, 3);
+  assert.equal(live(socketsOnPort(port, first.changed)).length, 3);
   assert.ok(first.total >= 3 && first.dumpMs >= 0, `${first.total} sockets in ${first.dumpMs} ms`);
   assert.deepEqual(await changedOn(d, port), []);
   d.reset();
@@ -68,7 +68,7 @@ test('a reset connection: both cookies come back in removed, once', async (t) =>
   await closed;
   const { removed, changed } = await d.sweep(TOLERANCE_MS);
   assert.deepEqual(removed.filter((c) => cookies.includes(c)).sort(), [...cookies].sort());
-  assert.deepEqual(socketsOnPort(port, changed), []);
+  assert.deepEqual(live(socketsOnPort(port, changed)), []);
   assert.deepEqual((await d.sweep(TOLERANCE_MS)).removed.filter((c) => cookies.includes(c)), []);
 });
 
@@ -103,7 +103,7 @@ test('sweeps of one differ run one after another; the raw addon refuses an overl
   const { port } = await openPair(t);
   const d = differ(t);
   const [a, b] = await Promise.all([d.sweep(TOLERANCE_MS), d.sweep(TOLERANCE_MS)]);
-  assert.deepEqual([socketsOnPort(port, a.changed).length, socketsOnPort(port, b.changed).length], [3, 0]);
+  assert.deepEqual([live(socketsOnPort(port, a.changed)).length, live(socketsOnPort(port, b.changed)).length], [3, 0]);
   const raw = loadAddon();
   const handle = raw.tcpDiffCreate!();
   t.after(() => raw.tcpDiffClose!(handle));

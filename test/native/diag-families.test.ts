@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 
 import { createTcpSocketDiffer, dumpTcpSockets, type DiagSocket, type TcpSocketTable } from '@keepalive-dashboard/native';
 
-import { onListenerPort } from '../helpers/diag.js';
+import { live, onListenerPort } from '../helpers/diag.js';
 import { openPair } from '../helpers/loopback.js';
 
 type Row = DiagSocket & { at: number };
@@ -25,7 +25,7 @@ function rowsOn(ports: number[], table: TcpSocketTable): Row[] {
   for (let i = 0; i < table.length; i++) {
     if (ports.includes(table.localPort(i)) || ports.includes(table.peerPort(i))) rows.push({ ...table.at(i), at: i });
   }
-  return rows.filter((r) => ports.some((port) => onListenerPort(port, [r]).length === 1));
+  return live(rows).filter((r) => ports.some((port) => onListenerPort(port, [r]).length === 1));
 }
 
 // Each of the six sockets once, and in one walk's order: the kernel lists the
