@@ -2,6 +2,7 @@
  * `npm run bench`: benchmarks, not tests. They print figures and assert
  * nothing about speed. Each benchmark is a module under bench/ exporting run().
  */
+import { run as browser } from './browser.js';
 import { run as hostWide } from './host-wide.js';
 import { run as namespaces } from './namespaces.js';
 import { run as nativeCalls } from './native-calls.js';
@@ -20,6 +21,9 @@ const benches: [string, () => Promise<void>][] = [
 // --scale is the issue-11 benchmark alone: it loads the machine for minutes and has its own table.
 if (process.argv.includes('--scale')) {
   await scale(process.argv.slice(2));
+} else if (process.argv.includes('--browser')) {
+  // Issue 13's browser cost: real sockets, the real CLI, Chromium's own counters at rest and scrolling.
+  await browser(process.argv.slice(2));
 } else if (process.argv.includes('--namespaces')) {
   // Issue 12's: one namespace against fifty with the same sockets, inside private namespaces of its own.
   await namespaces(process.argv.slice(2));
