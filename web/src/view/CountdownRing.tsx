@@ -2,7 +2,9 @@
 /**
  * The large countdown to the next probe: a ring that empties as the timer
  * runs and visibly snaps back (with a flash) when the kernel re-arms it.
- * Updated every animation frame by writing SVG attributes, not by React.
+ * Written on the frame clock's tick (once a second), not by React: the arc
+ * glides to each new second by a CSS transition, and jumps without one when
+ * it grows (a re-arm), so nothing runs in script between ticks.
  */
 import { useEffect, useRef } from 'react';
 import { cycleMs, kernelTimerAt, keepalivePhase, nextProbeAt, probesAllowed, probesOut, remainingMs, type ConnectionView } from '@keepalive-dashboard/shared';
@@ -12,6 +14,8 @@ import { formatDuration } from './format.js';
 
 const R = 64;
 const CIRCUMFERENCE = 2 * Math.PI * R;
+// One tick's glide: linear, as the timer runs.
+const GLIDE = 'stroke-dashoffset 1s linear';
 
 /** A short label for the keepalive phase. */
 function phaseLabel(view: ConnectionView): string {
@@ -26,23 +30,30 @@ export function CountdownRing({ view, rearms }: { view: ConnectionView; rearms: 
   const kernel = useRef<HTMLSpanElement>(null);
   const viewRef = useRef(view);
   viewRef.current = view;
+  const lastFraction = useRef(0);
 
-  useEffect(
-    () =>
-      frames.add((now) => {
-        const v = viewRef.current;
-        const left = remainingMs(nextProbeAt(v), now);
-        const cycle = cycleMs(v);
-        const fraction = left === null || !cycle ? 0 : Math.min(1, left / cycle);
-        arc.current?.setAttribute('stroke-dashoffset', String(CIRCUMFERENCE * (1 - fraction)));
-        const label = left === null ? '—' : formatDuration(left);
-        if (text.current && text.current.textContent !== label) text.current.textContent = label;
-        const k = kernelTimerAt(v);
-        const kLabel = k === null ? 'none' : `${v.timer.kind} ${formatDuration(remainingMs(k, now))}`;
-        if (kernel.current && kernel.current.textContent !== kLabel) kernel.current.textContent = kLabel;
-      }),
-    [frames],
-  );
+  useEffect(() => {
+    const write = (now: number): void => {
+      const v = viewRef.current;
+      const left = remainingMs(nextProbeAt(v), now);
+      const cycle = cycleMs(v);
+      const fraction = left === null || !cycle ? 0 : Math.min(1, left / cycle);
+      const el = arc.current;
+      if (el) {
+        el.style.transition = fraction > lastFraction.current ? 'none' : GLIDE;
+        el.style.strokeDashoffset = String(CIRCUMFERENCE * (1 - fraction));
+      }
+      lastFraction.current = fraction;
+      const label = left === null ? '—' : formatDuration(left);
+      if (text.current && text.current.textContent !== label) text.current.textContent = label;
+      const k = kernelTimerAt(v);
+      const kLabel = k === null ? 'none' : `${v.timer.kind} ${formatDuration(remainingMs(k, now))}`;
+      if (kernel.current && kernel.current.textContent !== kLabel) kernel.current.textContent = kLabel;
+    };
+    // Now, not at the next tick up to a second away: the ring would show empty until then.
+    write(frames.now());
+    return frames.add(write);
+  }, [frames]);
 
   const out = probesOut(view) ?? 0;
   const allowed = probesAllowed(view);
