@@ -19,6 +19,7 @@ import { detectCapabilities } from './capabilities.js';
 import { createForeignReader } from './collector/foreign-reader.js';
 import { ForeignSettings } from './collector/foreign-settings.js';
 import { TotalsHistory } from './collector/history.js';
+import { PostMortems } from './collector/post-mortems.js';
 import { ConnectionStore } from './collector/store.js';
 import type { AppContext } from './context.js';
 import { Blackholes } from './control/blackhole.js';
@@ -29,6 +30,7 @@ import { ApiError, ERRORS } from './errors.js';
 import { EventBus } from './events.js';
 import { Metrics } from './metrics.js';
 import { ProcessMap } from './processes/process-map.js';
+import { bulkRetuneRoutes } from './routes/bulk-retune.js';
 import { connectionRoutes } from './routes/connections.js';
 import { historyRoutes } from './routes/history.js';
 import { hostRoutes } from './routes/host.js';
@@ -170,6 +172,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
   });
   const history = new TotalsHistory({ now, namespaceCount: () => namespaces.list().length });
+  const postMortems = new PostMortems({ now });
+  postMortems.watch(store, events, lab);
   const sessions = new Sessions(now);
   const cookieName = (): string => {
     const address = fastify.server.address();
@@ -187,6 +191,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     selected,
     store,
     history,
+    postMortems,
     processMap,
     foreignSettings,
     foreign,
@@ -320,6 +325,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   await fastify.register(async (api) => {
     api.addHook('onRequest', guard);
     await connectionRoutes(api, ctx);
+    await bulkRetuneRoutes(api, ctx);
     await hostRoutes(api, ctx);
     await historyRoutes(api, ctx);
     await namespaceRoutes(api, ctx);

@@ -4,6 +4,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import type { ConnectionStore } from './collector/store.js';
 import type { ForeignSettings } from './collector/foreign-settings.js';
 import type { TotalsHistory } from './collector/history.js';
+import type { PostMortems } from './collector/post-mortems.js';
 import type { Blackholes } from './control/blackhole.js';
 import type { Lab } from './control/lab.js';
 import type { ForeignAccess, SocketControl } from './control/socket-control.js';
@@ -43,6 +44,8 @@ export interface AppContext {
   store: ConnectionStore;
   /** The store's totals over the last hour (per second) and day (per minute). */
   history: TotalsHistory;
+  /** Connections that died or closed lately, with their last view and cause. */
+  postMortems: PostMortems;
   processMap: ProcessMap;
   foreignSettings: ForeignSettings;
   foreign: ForeignAccess | null;

@@ -29,6 +29,10 @@ export interface AdvisoryOptions {
 const sameDefaults = (a: KeepaliveDefaults, b: KeepaliveDefaults): boolean => a.idleSec === b.idleSec && a.intervalSec === b.intervalSec && a.count === b.count;
 const triple = (d: KeepaliveDefaults): string => `${d.idleSec} s / ${d.intervalSec} s / ${d.count}`;
 
+/** Every advisory code keepaliveAdvisories() gives: the advisory filter names them. */
+export const ADVISORY_KINDS = ['keepalive-off-idle', 'user-timeout-below-idle', 'user-timeout-cuts-probes', 'idle-exceeds-middlebox', 'namespace-defaults'] as const;
+export type AdvisoryKind = (typeof ADVISORY_KINDS)[number];
+
 export const DEFAULT_ADVISORY_OPTIONS: AdvisoryOptions = { middleboxIdleSec: 350, idleWithoutKeepaliveMs: 600_000 };
 
 export function keepaliveAdvisories(
@@ -37,7 +41,8 @@ export function keepaliveAdvisories(
   idleElapsedMs: number | null,
   options: AdvisoryOptions = DEFAULT_ADVISORY_OPTIONS,
 ): Advisory[] {
-  const out: Advisory[] = [];
+  // Typed by kind, so a new advisory cannot be given without the filter knowing its name.
+  const out: Array<Advisory & { code: AdvisoryKind }> = [];
   if (state !== 'ESTABLISHED' || !settings) return out;
   if (!settings.enabled) {
     if (idleElapsedMs !== null && idleElapsedMs >= options.idleWithoutKeepaliveMs) {

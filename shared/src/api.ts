@@ -10,6 +10,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 import { ConnectionSchema, EndpointSchema } from './connection.js';
+import { PostMortemSchema } from './post-mortem.js';
 import { ConnectionFilterSchema, ConnectionViewSchema, ErrorBodySchema, EventSchema, NamespaceSchema, NetnsRefSchema, SysctlSchema, TotalsSchema } from './protocol.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -116,6 +117,8 @@ export const ConnectionDetailSchema = Type.Object({
   connection: ConnectionViewSchema,
   tcpInfo: Nullable(Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()]))),
   error: Nullable(ErrorBodySchema),
+  /** Set when the connection is gone: its post-mortem; `connection` is then its last view. */
+  gone: Type.Optional(PostMortemSchema),
 });
 export type ConnectionDetail = Static<typeof ConnectionDetailSchema>;
 

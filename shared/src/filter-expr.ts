@@ -8,13 +8,15 @@
  * ss command line selects the same sockets here.
  *
  * Beyond ss's filter: `state NAME` (ss takes it as a separate argument), with
- * ss's state names and groups (`connected`, `synchronized`, `bucket`, `big`).
+ * ss's state names and groups (`connected`, `synchronized`, `bucket`, `big`),
+ * and `advisory NAME` (a kind, `any` or `none`: see filter-advisory.ts).
  * Operators need no spaces around them (`dport=22`), and a port may be given
  * without its colon (`dport = 22`), which ss accepts too.
  *
  * The parser reads each token once with one token of lookahead (linear time)
  * and refuses text over MAX_FILTER_EXPR_CHARS, which also bounds the nesting.
  */
+import { ADVISORY_FILTER_EXPECTED, advisoryMatcher } from './filter-advisory.js';
 import { cidrContainsText, parseCidr, type Cidr } from './ip-cidr.js';
 import { FilterParseError } from './filter-error.js';
 import type { TcpState } from './connection.js';
@@ -101,7 +103,7 @@ export function statesNamed(name: string): readonly TcpState[] | null {
 const EXPECT_PORT = 'a port like :443';
 const EXPECT_HOST = 'an address like 10.0.0.0/8, 127.0.0.1:80, [::1]:22 or :443';
 const EXPECT_STATE = 'a state like established, time-wait or connected';
-const EXPECT_CONDITION = "a condition (sport, dport, src, dst, state), 'not' or '('";
+const EXPECT_CONDITION = "a condition (sport, dport, src, dst, state, advisory), 'not' or '('";
 
 interface HostCond {
   cidr: Cidr | null;
@@ -236,6 +238,9 @@ class Parser {
       case 'state':
         this.next();
         return this.stateCond();
+      case 'advisory':
+        this.next();
+        return this.advisoryCond();
       default:
         return this.fail(EXPECT_CONDITION);
     }
@@ -271,6 +276,15 @@ class Parser {
     this.next();
     const set = new Set(states);
     return (v) => set.has(v.state);
+  }
+
+  private advisoryCond(): ViewTest {
+    if (this.peek() === '=') this.next();
+    const token = this.tokens[this.at];
+    const test = token ? advisoryMatcher(token.text) : null;
+    if (test === null) this.fail(ADVISORY_FILTER_EXPECTED);
+    this.next();
+    return test;
   }
 }
 

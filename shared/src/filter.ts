@@ -5,6 +5,7 @@
  * 100k rows parses nothing per row. Filters are values: make a new object
  * to change one, never edit one in place.
  */
+import { ADVISORY_FILTER_EXPECTED, advisoryMatcher } from './filter-advisory.js';
 import { FilterParseError } from './filter-error.js';
 import { parseFilterExpr, statesNamed, type ViewTest } from './filter-expr.js';
 import { cidrContainsText, parseCidr } from './ip-cidr.js';
@@ -87,6 +88,11 @@ function compileFilter(filter: ConnectionFilter): ViewTest {
   if (probing !== undefined) tests.push((v) => inProbePhase(v) === probing);
   if (owned !== undefined) tests.push((v) => (v.ownership === 'owned') === owned);
   if (netns !== undefined) tests.push((v) => v.netns?.inode === netns);
+  if (filter.advisory?.trim()) {
+    const advisory = advisoryMatcher(filter.advisory);
+    if (!advisory) throw new FilterParseError(1 + filter.advisory.search(/\S/), ADVISORY_FILTER_EXPECTED, filter.advisory.trim(), 'advisory');
+    tests.push(advisory);
+  }
   if (filter.expr?.trim()) {
     try {
       tests.push(parseFilterExpr(filter.expr).test);

@@ -9,6 +9,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { KEEPALIVE_BOUNDS } from './bounds.js';
 import { ConnectionTcpInfoSchema, EndpointSchema, SOURCE_NAMES, TcpStateSchema, TIMER_KINDS } from './connection.js';
 import { MAX_FILTER_EXPR_CHARS } from './filter-expr.js';
+import { PostMortemSchema } from './post-mortem.js';
 import { COLUMN_IDS, SORT_DIRECTIONS } from './sort.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -170,6 +171,8 @@ export const ConnectionFilterSchema = Type.Object(
     owned: Type.Optional(Type.Boolean()),
     /** Only sockets of this network namespace (its nsfs inode). */
     netns: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Rows flagged with this advisory kind (`idle-exceeds-middlebox`…), with `any`, or with `none` (shared/src/filter-advisory.ts). */
+    advisory: Type.Optional(Type.String({ maxLength: 100 })),
     /** An ss-style expression (shared/src/filter-expr.ts): `sport = :443 and dst 10.0.0.0/8`, `state connected`. */
     expr: Type.Optional(Type.String({ maxLength: MAX_FILTER_EXPR_CHARS })),
   },
@@ -400,6 +403,8 @@ export const DetailFrameSchema = Type.Object({
   tcpInfo: Nullable(Type.Record(Type.String(), Type.Union([Type.Number(), Type.Boolean(), Type.String()]))),
   connection: Nullable(ConnectionViewSchema),
   error: Nullable(ErrorBodySchema),
+  /** The connection is gone: why and when (then `connection` is its last view and `error` KA_ERR_SOCKET_GONE). */
+  gone: Type.Optional(PostMortemSchema),
 });
 export const ErrorFrameSchema = Type.Object({ type: Type.Literal('error'), serverTime: Type.Number(), code: Type.String(), message: Type.String() });
 

@@ -71,6 +71,8 @@ export interface SamplingStatus {
 
 export interface StoreEvents {
   delta: [Delta];
+  /** Views no longer listed, as last seen (before the events announcing them): post-mortems keep them. */
+  gone: [views: readonly ConnectionView[], at: number];
   error: [Error];
 }
 
@@ -588,6 +590,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     }
     const delta: Delta = { seq: this.seq, serverTime: now, added: [...batch.added.values()], changed: [...batch.changed.values()], removed: batch.gone.map((v) => v.id), totals: this.totals };
     if (batch.empty && !always) return delta;
+    if (batch.gone.length > 0) this.emit('gone', batch.gone, now);
     this.announce(delta.added, batch.gone, now);
     this.emit('delta', delta);
     return delta;

@@ -50,14 +50,14 @@ const describe = (v: ConnectionView): string =>
 export class SocketControl {
   constructor(private readonly deps: SocketControlDeps) {}
 
-  private assertMayChange(): void {
+  /** Read-only mode and an audit log that cannot be written refuse every change, before its own checks. */
+  assertMayChange(): void {
     if (this.deps.readOnly) throw new ApiError('KA_ERR_READ_ONLY');
     this.deps.events.assertCanAudit();
   }
 
-  /** Applies a keepalive change; returns what the kernel held before and after. */
-  async retune(view: ConnectionView, body: unknown, actor: string): Promise<PatchResult> {
-    this.assertMayChange();
+  /** The patch as the addon takes it, or a 400 naming the bound: a bulk retune checks it once, before any socket. */
+  validatePatch(body: unknown): Partial<KeepaliveSettings> {
     let patch: Partial<KeepaliveSettings>;
     try {
       patch = validateKeepalive(body);
@@ -65,24 +65,42 @@ export class SocketControl {
       throw new ApiError(error instanceof RangeError ? 'KA_ERR_OUT_OF_RANGE' : 'KA_ERR_BAD_REQUEST', (error as Error).message);
     }
     if (Object.keys(patch).length === 0) throw new ApiError('KA_ERR_BAD_REQUEST', 'give at least one of enabled, idleSec, intervalSec, count, userTimeoutMs');
+    return patch;
+  }
+
+  /** Why this socket's retune is refused before anything is tried (its state, no way to reach it), or null. */
+  refusal(view: ConnectionView): ApiError | null {
     if (NO_KEEPALIVE_STATES.has(view.state) || view.inode === 0) {
-      throw new ApiError('KA_ERR_NOT_APPLICABLE', `keepalive means nothing for a ${view.state} socket`);
+      return new ApiError('KA_ERR_NOT_APPLICABLE', `keepalive means nothing for a ${view.state} socket`);
     }
+    if (!this.deps.lab.handleForInode(view.inode) && !this.deps.foreign) return new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
+    return null;
+  }
+
+  /**
+   * Applies a keepalive change; returns what the kernel held before and after.
+   * `bulkId` ties the audit records of one bulk retune's sockets together.
+   */
+  async retune(view: ConnectionView, body: unknown, actor: string, bulkId?: string): Promise<PatchResult> {
+    this.assertMayChange();
+    const patch = this.validatePatch(body);
+    const refused = this.refusal(view);
+    if (refused) throw refused;
     const owned = this.deps.lab.handleForInode(view.inode);
-    if (!owned && !this.deps.foreign) throw new ApiError('KA_ERR_UNAVAILABLE', 'retuning other processes’ sockets needs the native addon');
     const asked = describePatch(patch);
+    const bulk = bulkId === undefined ? {} : { bulkId };
     // Found before the audit's intent: a socket no process holds is refused, not attempted.
     const holders = owned ? [] : await this.holdersOf(view);
     let result: PatchResult;
     try {
       result = await this.deps.events.change(
-        { type: 'retuned', connectionId: view.id, netns: view.netns, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch, pids: view.holders.map((h) => h.pid) } },
+        { type: 'retuned', connectionId: view.id, netns: view.netns, actor, what: `retune ${describe(view)} (${asked})`, detail: { ownership: view.ownership, patch, pids: view.holders.map((h) => h.pid), ...bulk } },
         () => (owned ? retuneAndReadBack(owned.handle, patch) : this.applyForeign(view, holders, patch)),
         (done) => ({
           summary: `${describe(view)} retuned: ${summarizeChange(done.before, done.after)}`,
           before: done.before,
           after: done.after,
-          detail: { ownership: view.ownership, pids: view.holders.map((h) => h.pid) },
+          detail: { ownership: view.ownership, pids: view.holders.map((h) => h.pid), ...bulk },
         }),
       );
     } catch (error) {

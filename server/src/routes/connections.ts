@@ -11,6 +11,7 @@ import {
   type ConnectionView,
 } from '@keepalive-dashboard/shared';
 
+import { goneError } from '../collector/post-mortems.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { hiddenForeignSocket } from '../security/foreign-permission.js';
@@ -54,6 +55,9 @@ export async function connectionRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   fastify.get('/api/connections/:id', { schema: { params } }, async (request): Promise<ConnectionDetail> => {
+    // Gone lately: 200 with its last view and why it ended, so a link or a selection outlives the socket.
+    const gone = ctx.store.get(request.params.id) ? undefined : ctx.postMortems.get(request.params.id);
+    if (gone) return { serverTime: ctx.now(), connection: gone.last, tcpInfo: null, error: goneError(gone.gone), gone: gone.gone };
     const view = findView(ctx, request.params.id);
     const detail = await detailFor(ctx, view, true);
     return { serverTime: ctx.now(), connection: detail.connection ?? view, tcpInfo: detail.tcpInfo, error: detail.error };

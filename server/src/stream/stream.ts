@@ -33,6 +33,7 @@ import {
 } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
+import { goneError } from '../collector/post-mortems.js';
 import type { Delta } from '../collector/store.js';
 import { detailFor } from './detail.js';
 import { LatestWins } from './latest-wins.js';
@@ -404,7 +405,10 @@ class StreamClient {
   private async pushDetail(id: string): Promise<void> {
     const view = this.ctx.store.get(id);
     if (!view) {
-      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: null, error: { code: 'KA_ERR_SOCKET_GONE', message: 'the connection is gone' } }, 'reply');
+      // Died or closed lately: its last view and why, so the panel explains the end instead of offering to fix it.
+      const gone = this.ctx.postMortems.get(id);
+      const error = gone ? goneError(gone.gone) : { code: 'KA_ERR_SOCKET_GONE', message: 'the connection is gone' };
+      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: gone?.last ?? null, error, ...(gone ? { gone: gone.gone } : {}) }, 'reply');
       return;
     }
     // Someone is looking at this row: the store reads it exactly each tick, not only at sweeps.
