@@ -45,7 +45,7 @@ export function DetailPanel() {
   const view = selection.view;
   if (!view) {
     return (
-      <aside className="detail" aria-label="Connection detail">
+      <aside className="detail" id="detail" aria-label="Connection detail">
         <Header onClose={() => model.select(null)} title={selection.id} />
         <p className="muted">{selection.gone ? 'This connection is gone.' : 'Loading…'}</p>
       </aside>
@@ -65,7 +65,7 @@ export function DetailPanel() {
   const tcpInfo = selection.tcpInfo;
 
   return (
-    <aside className="detail" aria-label="Connection detail" data-testid="detail">
+    <aside className="detail" id="detail" aria-label="Connection detail" data-testid="detail">
       <Header onClose={() => model.select(null)} title={`${endpoint(view.local)} → ${endpoint(view.peer)}`} />
       <p className="detail-sub">
         <span className={`badge state-badge state-${view.state.toLowerCase()}`}>{view.state}</span>
