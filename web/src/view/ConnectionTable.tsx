@@ -9,11 +9,10 @@
  */
 import { memo, useCallback, useEffect, useRef, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { deadAt, keepaliveStatus, kernelTimerAt, lastRecvAt, nextProbeAt, probesAllowed, probesOut, remainingMs, urgency, type ConnectionView } from '@keepalive-dashboard/shared';
+import { urgency, type ConnectionView } from '@keepalive-dashboard/shared';
 
-import { COLUMNS, type ColumnId } from '../model/columns.js';
+import { COLUMNS, type ColumnDef, type ColumnId } from '../model/columns.js';
 import { useEnv, useModelState } from './context.js';
-import { endpoint, formatDuration, holdersTitle, netnsTitle, processLabel, rttLabel } from './format.js';
 import { LiveText, useTick } from './live.js';
 
 export const ROW_HEIGHT = 28;
@@ -23,22 +22,6 @@ const estimateRowSize = (): number => ROW_HEIGHT;
 // cost ~1 s per scroll-second at 50k rows); rows all have one height anyway.
 const itemKey = (index: number): number => index;
 const HEADER_HEIGHT = 32;
-
-const TIMER_SHORT: Record<string, string> = { retransmit: 'rexmit', timewait: 'tw', persist: 'persist', unknown: '?', keepalive: '' };
-
-function kernelTimerText(view: ConnectionView, now: number): string {
-  const at = kernelTimerAt(view);
-  if (at === null) return '—';
-  const prefix = TIMER_SHORT[view.timer.kind] ?? view.timer.kind;
-  const text = formatDuration(remainingMs(at, now), false);
-  return prefix ? `${prefix} ${text}` : text;
-}
-
-const KEEPALIVE_LABELS = { on: 'on', off: 'off', unknown: '?' } as const;
-
-function keepaliveLabel(view: ConnectionView): string {
-  return KEEPALIVE_LABELS[keepaliveStatus(view)];
-}
 
 interface RowProps {
   view: ConnectionView;
@@ -50,22 +33,25 @@ interface RowProps {
   onOpen: (id: string) => void;
 }
 
-/** A keepalive setting; muted, with why, when keepalive is off (it will not probe). */
-function SettingCell({ value, unused }: { value: number | undefined; unused: boolean }) {
-  if (value === undefined) return <td className="num">—</td>;
+/** One cell, as its column defines it; a countdown is written on the clock's tick, not by re-rendering. */
+function Cell({ column, view }: { column: ColumnDef; view: ConnectionView }) {
+  const className = column.cellClass(view) || undefined;
+  const title = column.cellTitle(view);
+  if (column.live) {
+    return (
+      <td className={className} title={title}>
+        <LiveText compute={(now) => column.text(view, now)} />
+      </td>
+    );
+  }
   return (
-    <td className={unused ? 'num ka-unused' : 'num'} title={unused ? 'stored on the socket, unused while keepalive is off' : undefined}>
-      {value}
+    <td className={className} title={title}>
+      {column.text(view, 0)}
     </td>
   );
 }
 
 export const Row = memo(function Row({ view, index, selected, cursor, focusable, urgencyClass, onOpen }: RowProps) {
-  const settings = view.keepalive;
-  const out = probesOut(view);
-  const allowed = probesAllowed(view);
-  // Read back but off: the values are stored on the socket and do nothing until keepalive is turned on.
-  const unused = settings !== null && !settings.enabled;
   const className = ['row', urgencyClass, selected ? 'row-selected' : '', cursor ? 'row-cursor' : '', `state-${view.state.toLowerCase()}`].filter(Boolean).join(' ');
   return (
     <tr
@@ -77,44 +63,9 @@ export const Row = memo(function Row({ view, index, selected, cursor, focusable,
       tabIndex={focusable ? 0 : -1}
       onClick={() => onOpen(view.id)}
     >
-      <td className="c-state">{view.state}</td>
-      <td className={view.netns?.own ? 'c-netns netns-own' : 'c-netns'} title={netnsTitle(view.netns)}>
-        {view.netns?.label ?? '—'}
-      </td>
-      <td className="c-endpoint" title={endpoint(view.local)}>
-        {endpoint(view.local)}
-      </td>
-      <td className="c-endpoint" title={endpoint(view.peer)}>
-        {endpoint(view.peer)}
-      </td>
-      <td className="c-process" title={holdersTitle(view) || undefined}>
-        {processLabel(view)}
-      </td>
-      <td className={`c-ka ka-${keepaliveLabel(view)}`} title={`settings: ${view.keepaliveOrigin}`}>
-        {keepaliveLabel(view)}
-      </td>
-      <SettingCell value={settings?.idleSec} unused={unused} />
-      <SettingCell value={settings?.intervalSec} unused={unused} />
-      <SettingCell value={settings?.count} unused={unused} />
-      <td className="num c-next">
-        <LiveText compute={(now) => formatDuration(remainingMs(nextProbeAt(view), now))} />
-      </td>
-      <td className="num c-kernel">
-        <LiveText compute={(now) => kernelTimerText(view, now)} />
-      </td>
-      <td className="num">{out === null || unused ? '—' : `${out} / ${allowed ?? '?'}`}</td>
-      <td className="num c-dead">
-        <LiveText compute={(now) => formatDuration(remainingMs(deadAt(view), now), false)} />
-      </td>
-      <td className="num">{rttLabel(view.tcpInfo?.rtt)}</td>
-      <td className="num">
-        <LiveText
-          compute={(now) => {
-            const at = lastRecvAt(view);
-            return at === null ? '—' : formatDuration(Math.max(0, now - at), false);
-          }}
-        />
-      </td>
+      {COLUMNS.map((column) => (
+        <Cell key={column.id} column={column} view={view} />
+      ))}
     </tr>
   );
 });
