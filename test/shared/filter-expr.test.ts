@@ -73,8 +73,8 @@ test('parse errors name the column and what was expected', () => {
     ['state nope', "at 7: expected a state like established, time-wait or connected, got 'nope'"],
     ['( sport = :1', "at 13: expected ')' or 'and', 'or' and another condition, got end of input"],
     ['sport = :1 )', "at 12: expected 'and', 'or' or a condition, got ')'"],
-    ['sport = :1 and', "at 15: expected a condition (sport, dport, src, dst, state), 'not' or '(', got end of input"],
-    ['colour = red', "at 1: expected a condition (sport, dport, src, dst, state), 'not' or '(', got 'colour'"],
+    ['sport = :1 and', "at 15: expected a condition (sport, dport, src, dst, state, advisory), 'not' or '(', got end of input"],
+    ['colour = red', "at 1: expected a condition (sport, dport, src, dst, state, advisory), 'not' or '(', got 'colour'"],
   ];
   for (const [text, message] of cases) assert.throws(() => parseFilterExpr(text), (e: unknown) => e instanceof FilterParseError && e.message === message && e.code === 'KA_ERR_BAD_REQUEST', text);
   assert.throws(() => parseFilterExpr('('.repeat(MAX_FILTER_EXPR_CHARS + 1)), /at most 500 characters/);

@@ -177,8 +177,8 @@ function postMortem(view: ConnectionView, report: DeathReport): PostMortem {
   const parts = [CAUSE_WORDS[report.cause]];
   if (report.code) parts.push(`(${report.code})`);
   if (probesOut > 0) parts.push(`after ${probesOut} unanswered probe${probesOut === 1 ? '' : 's'}`);
-  if (errorMs !== null) parts.push(`, ${(Math.abs(errorMs) / 1000).toFixed(1)} s ${errorMs >= 0 ? 'after' : 'before'} the predicted death`);
   if (report.seenBy === 'sweep') parts.push('(seen missing at a sweep)');
+  const timing = errorMs === null ? '' : `; ${(Math.abs(errorMs) / 1000).toFixed(1)} s ${errorMs >= 0 ? 'after' : 'before'} the predicted death`;
   return {
     at: report.at,
     cause: report.cause,
@@ -188,6 +188,6 @@ function postMortem(view: ConnectionView, report: DeathReport): PostMortem {
     lastRecvAt: prediction?.lastRecvAt ?? null,
     predictedDeadAt,
     errorMs,
-    summary: parts.join(' ').replace(' ,', ','),
+    summary: parts.join(' ') + timing,
   };
 }
