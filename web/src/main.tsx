@@ -9,6 +9,7 @@ import { createRoot } from 'react-dom/client';
 import { STREAM_WINDOW_QUERY } from '@keepalive-dashboard/shared';
 
 import { DashboardModel } from './model/dashboard.js';
+import { syncUrlState } from './model/url-state.js';
 import { ApiClient } from './transport/api.js';
 import { StreamTransport } from './transport/stream-transport.js';
 import { App } from './view/App.js';
@@ -29,6 +30,13 @@ model = new DashboardModel({ api, stream, windowed: true });
 const frames = new FrameClock(model.now, {
   request: (callback) => window.requestAnimationFrame(callback),
   cancel: (handle) => window.cancelAnimationFrame(handle),
+});
+// Before start: the first window the stream asks for is already the shared URL's view.
+syncUrlState(model, {
+  search: () => window.location.search,
+  replace: (query) => window.history.replaceState(window.history.state, '', `${window.location.pathname}${query}${window.location.hash}`),
+  setTimer: (callback, ms) => window.setTimeout(callback, ms),
+  clearTimer: (handle) => window.clearTimeout(handle as number),
 });
 model.start();
 
