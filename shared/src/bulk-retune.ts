@@ -28,7 +28,7 @@ export const BulkRetuneRequestSchema = Type.Object(
 );
 export type BulkRetuneRequest = Static<typeof BulkRetuneRequestSchema>;
 
-/** would-apply (dry run), applied, refused (not attempted: the error says why), failed (attempted, the kernel refused). */
+/** would-apply (dry run), applied, refused (not tried: checked first, or the audit log failed), failed (the single retune's path threw: the kernel refused, or the socket or its holder went meanwhile). */
 export const BULK_RETUNE_OUTCOMES = ['would-apply', 'applied', 'refused', 'failed'] as const;
 
 export const BulkRetuneItemSchema = Type.Object({
