@@ -116,7 +116,7 @@ test('collapsing the panels gives the table their height, and it stays collapsed
   await toggle.click();
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
   const after = (await box(page, '[data-testid="table-scroll"]')).height;
-  assert.ok(after > before + 80, `table ${before} → ${after} px`);
+  assert.ok(after > before + 40, `table ${before} → ${after} px`);
   await page.reload();
   await page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
   assert.equal(await page.getByTestId('collapse-panels-body').getAttribute('aria-expanded'), 'false');

@@ -1,9 +1,11 @@
 /**
- * Makes docs/screenshot.png: the dashboard with a few lab connections, one
- * retuned to "Fast fail" with its peer black-holed so its probes go
- * unanswered and it is declared dead. Not part of `npm test` (it rewrites a
- * committed file): run `npm run screenshot`. The screenshots of every test
- * run go to test-artifacts/.
+ * Makes docs/screenshot-1440.png and docs/screenshot-800.png: the dashboard
+ * with a few lab connections, one retuned to "Fast fail" with its peer
+ * black-holed so its probes go unanswered and it is declared dead — at
+ * 1440×900 with the detail beside the table, and at 800×900 with the detail
+ * as a drawer over it. Not part of `npm test` (it rewrites committed files):
+ * run `npm run screenshot`. The screenshots of every test run go to
+ * test-artifacts/.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -18,7 +20,7 @@ interface LabEntry {
   connectionId: string | null;
 }
 
-test('docs/screenshot.png: a connection probing a black-holed peer', { timeout: 180_000 }, async (t) => {
+test('docs/screenshot-1440.png and -800.png: a connection probing a black-holed peer', { timeout: 180_000 }, async (t) => {
   requireChromium();
   ensureWebBuild();
   const server = await startServer(t, { intervalMs: 1000 });
@@ -49,9 +51,20 @@ test('docs/screenshot.png: a connection probing a black-holed peer', { timeout: 
 
   await until('the probes to go unanswered', async () => /^[12] \/ 3$/.test((await row.locator('td').nth(11).textContent()) ?? ''), 40_000);
   await page.waitForTimeout(1500);
-  await page.screenshot({ path: artifact('screenshot.png') });
-  mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  copyFileSync(artifact('screenshot.png'), join(ROOT, 'docs/screenshot.png'));
+  const keep = async (name: string): Promise<void> => {
+    // The detail from its heading, not where the retune click left it scrolled.
+    await page.evaluate(`document.querySelector('[data-testid="detail"]').scrollTop = 0`);
+    await page.screenshot({ path: artifact(name) });
+    mkdirSync(join(ROOT, 'docs'), { recursive: true });
+    copyFileSync(artifact(name), join(ROOT, 'docs', name));
+  };
+  await keep('screenshot-1440.png');
+  // Narrow: the same selection, now a drawer over the table.
+  await page.setViewportSize({ width: 800, height: 900 });
+  await page.waitForTimeout(800);
+  await keep('screenshot-800.png');
+  await page.keyboard.press('Escape');
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   await page.getByRole('tab', { name: 'Lab' }).click();
   await page.getByRole('table', { name: 'Lab sockets' }).getByText('peer black-holed').waitFor();

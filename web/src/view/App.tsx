@@ -101,7 +101,7 @@ export function App() {
       </main>
       {selected && (
         <div className="detail-toggle">
-          <CollapseButton expanded={detailExpanded} onToggle={setDetailExpanded} controls="detail" name="the connection detail" />
+          <CollapseButton expanded={detailExpanded} onToggle={setDetailExpanded} controls="detail" name="the connection detail" folds="right" />
         </div>
       )}
       <Drawer open={selected} onClose={() => model.select(null)}>

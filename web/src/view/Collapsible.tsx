@@ -7,7 +7,22 @@ export function useExpanded(key: string): [boolean, (expanded: boolean) => void]
   return useStoredSetting(`${key}.expanded`, true, parseBoolean);
 }
 
-export function CollapseButton({ expanded, onToggle, controls, name }: { expanded: boolean; onToggle: (expanded: boolean) => void; controls: string; name: string }) {
+/** Which way the panel folds away: a bottom panel down, a side panel to the right. */
+const GLYPHS = { down: { expanded: '▾', collapsed: '▴' }, right: { expanded: '▸', collapsed: '◂' } } as const;
+
+export function CollapseButton({
+  expanded,
+  onToggle,
+  controls,
+  name,
+  folds = 'down',
+}: {
+  expanded: boolean;
+  onToggle: (expanded: boolean) => void;
+  controls: string;
+  name: string;
+  folds?: keyof typeof GLYPHS;
+}) {
   return (
     <button
       type="button"
@@ -19,7 +34,7 @@ export function CollapseButton({ expanded, onToggle, controls, name }: { expande
       data-testid={`collapse-${controls}`}
       onClick={() => onToggle(!expanded)}
     >
-      <span aria-hidden="true">{expanded ? '▾' : '▸'}</span>
+      <span aria-hidden="true">{GLYPHS[folds][expanded ? 'expanded' : 'collapsed']}</span>
     </button>
   );
 }
