@@ -17,6 +17,7 @@ import { CaptureModel, type CaptureSlices } from './capture-model.js';
 import { ServerClock } from './clock.js';
 import type { ColumnId, SortSpec } from './columns.js';
 import { EventsModel, type EventsState } from './events-model.js';
+import { exportFile, fetchViewRows, type ExportFile } from './export.js';
 import type { EventFilter } from './events.js';
 import { EMPTY_FILTER, type FilterDraft } from './filter.js';
 import { HostModel, type HostState } from './host-model.js';
@@ -271,6 +272,14 @@ export class DashboardModel {
   openLabListener = (port: number, host?: string): Promise<LabEntry | null> => this.lab.openListener(port, host);
   closeLab = (id: string): Promise<LabEntry | null> => this.lab.close(id);
   setBlackhole = (labId: string, on: boolean): Promise<void> => this.lab.setBlackhole(labId, on);
+
+  /** The current view as a file: every row the table shows (filter, search and sort applied), not only the window on hand. */
+  async exportView(format: 'csv' | 'json'): Promise<ExportFile> {
+    const { table } = this.state;
+    const query = { filter: this.table.filter, search: table.filter.search, sort: table.sort };
+    const views = this.table.allRowsOnHand ? table.rows : await fetchViewRows(this.options.api, query);
+    return exportFile(format, views, { ...query, now: this.now() });
+  }
 
   // ---- capture ----
 

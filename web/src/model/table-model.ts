@@ -188,6 +188,11 @@ export class TableModel extends StateModel<{ table: TableState }> {
     return this.options.windowed && !this.captureSet;
   }
 
+  /** `rows` is the whole view (else it is a window of it, and the rest is on the server). */
+  get allRowsOnHand(): boolean {
+    return !this.windowLive;
+  }
+
   private recomputeRows(extra: Partial<TableState> = {}): void {
     const set = this.captureSet ?? this.live;
     const table = this.state.table;

@@ -8,6 +8,8 @@ import type {
   CaptureFormat,
   CaptureParseResult,
   ConnectionDetail,
+  ConnectionFilter,
+  ConnectionsPage,
   ErrorBody,
   EventPage,
   Health,
@@ -104,6 +106,12 @@ export class ApiClient {
 
   connection(id: string): Promise<ConnectionDetail> {
     return this.call('GET', `/api/connections/${encodeURIComponent(id)}`);
+  }
+
+  /** A page of the connections matching `filter`, in the server's order (it does not sort). */
+  connections(filter: ConnectionFilter, limit: number, offset = 0): Promise<ConnectionsPage> {
+    const query = new URLSearchParams(Object.entries({ ...filter, limit, offset }).map(([key, value]): [string, string] => [key, String(value)]));
+    return this.call('GET', `/api/connections?${query.toString()}`);
   }
 
   retune(id: string, patch: KeepalivePatch): Promise<PatchResult> {

@@ -5,6 +5,7 @@ import { TCP_STATES } from '@keepalive-dashboard/shared';
 import type { FilterDraft } from '../model/filter.js';
 import { pickerOptions } from '../model/namespaces.js';
 import { useEnv, useModelState, useNamespaces } from './context.js';
+import { ExportButtons } from './ExportButtons.js';
 import { errorText } from './format.js';
 
 const STATE_CHOICES = TCP_STATES.filter((s) => s !== 'UNKNOWN' && s !== 'NEW_SYN_RECV' && s !== 'CLOSE');
@@ -60,6 +61,7 @@ export function FilterBar() {
       <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
         Clear
       </button>
+      <ExportButtons />
       {(['port', 'address', 'state', 'expr'] as const).map(
         (field) =>
           errors[field] && (
