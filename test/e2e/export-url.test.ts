@@ -49,10 +49,10 @@ test('a URL with ?sort=…&port=… opens sorted and filtered so; Export CSV hol
   assert.deepEqual(lines.slice(1).map((line) => line.split(',')[0]), tableIds, 'the export rows are the table rows, in its order');
 
   // Changing the sort rewrites the address bar in place (replaceState: no new history entry).
-  const historyLength = await page.evaluate(() => history.length);
+  const historyLength = await page.evaluate<number>('history.length');
   await page.getByRole('columnheader', { name: /^Local/ }).getByRole('button').click();
   await until('the URL to follow the sort', async () => new URL(page.url()).searchParams.get('sort') === 'local');
   assert.equal(new URL(page.url()).searchParams.get('port'), String(port));
-  assert.equal(await page.evaluate(() => history.length), historyLength);
+  assert.equal(await page.evaluate<number>('history.length'), historyLength);
   assert.deepEqual(problems, []);
 });
