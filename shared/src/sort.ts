@@ -26,6 +26,7 @@ export const COLUMN_IDS = [
   'deadIn',
   'rtt',
   'lastRecv',
+  'advisories',
 ] as const;
 export type ColumnId = (typeof COLUMN_IDS)[number];
 
@@ -75,6 +76,8 @@ export const SORT_KEYS: Readonly<Record<ColumnId, (view: ConnectionView) => Sort
     const at = lastRecvAt(v);
     return at === null ? null : -at;
   },
+  // The most flagged first when descending; none flagged is 0, not "no value": it is the good answer.
+  advisories: (v) => v.advisories.length,
 };
 
 /** A row with its key worked out once (a sort compares each row ~log n times). */

@@ -21,13 +21,14 @@ import {
   remainingMs,
   SORT_KEYS,
   sortViews,
+  type AdvisoryKind,
   type ColumnId,
   type ConnectionView,
   type SortKey,
   type SortSpec,
 } from '@keepalive-dashboard/shared';
 
-import { endpoint, formatDuration, holdersTitle, netnsTitle, processLabel, rttLabel } from '../view/format.js';
+import { deadAtTitle, deadInText, endpoint, formatDuration, holdersTitle, netnsTitle, processLabel, rttLabel } from '../view/format.js';
 
 export { sortViews, type ColumnId, type SortKey, type SortSpec };
 
@@ -57,6 +58,17 @@ export interface ColumnDef {
   /** At least one field; some columns export more than they show (a pid beside the name, an absolute time beside a countdown). */
   exports: readonly ExportField[];
 }
+
+/** A few characters per advisory kind for the cell; the full text is its title. */
+export const ADVISORY_LABELS: Readonly<Record<AdvisoryKind, string>> = {
+  'keepalive-off-idle': 'off+idle',
+  'user-timeout-below-idle': 'uto<idle',
+  'user-timeout-cuts-probes': 'uto cuts',
+  'idle-exceeds-middlebox': 'idle>NAT',
+  'namespace-defaults': 'ns dflt',
+};
+// A server newer than this page may send a kind it does not know: show its code rather than nothing.
+const advisoryLabel = (code: string): string => ADVISORY_LABELS[code as AdvisoryKind] ?? code;
 
 const TIMER_SHORT: Record<string, string> = { retransmit: 'rexmit', timewait: 'tw', persist: 'persist', unknown: '?', keepalive: '' };
 const KEEPALIVE_LABELS = { on: 'on', off: 'off', unknown: '?' } as const;
@@ -168,8 +180,9 @@ export const COLUMNS: readonly ColumnDef[] = [
     title: 'Time until the kernel declares a silent peer dead',
     numeric: true,
     live: true,
-    text: (v, now) => formatDuration(remainingMs(deadAt(v), now), false),
+    text: (v, now) => deadInText(deadAt(v), now),
     cellClass: () => 'num c-dead',
+    cellTitle: (v) => deadAtTitle(deadAt(v)),
     exports: [field('dead_in_s', (v, now) => seconds(remainingMs(deadAt(v), now))), field('dead_at', (v) => iso(deadAt(v)))],
   }),
   column('rtt', { label: 'RTT', title: 'Smoothed round-trip time', numeric: true, text: (v) => rttLabel(v.tcpInfo?.rtt), exports: [field('rtt_ms', (v) => (v.tcpInfo?.rtt === undefined ? null : v.tcpInfo.rtt / 1000))] }),
@@ -183,6 +196,16 @@ export const COLUMNS: readonly ColumnDef[] = [
       return at === null ? '—' : formatDuration(Math.max(0, now - at), false);
     },
     exports: [field('last_recv_ago_s', (v, now) => { const at = lastRecvAt(v); return at === null ? null : Math.max(0, now - at) / 1000; }), field('last_recv_at', (v) => iso(lastRecvAt(v)))],
+  }),
+  // Last, so the columns before it keep their places (scripts and tests read cells by position).
+  column('advisories', {
+    label: 'Risk',
+    title: 'Advisories: keepalive settings that will not do what their owner probably expects',
+    numeric: false,
+    text: (v) => v.advisories.map((a) => advisoryLabel(a.code)).join(' '),
+    cellClass: (v) => (v.advisories.length > 0 ? 'c-risk at-risk' : 'c-risk'),
+    cellTitle: (v) => (v.advisories.length > 0 ? v.advisories.map((a) => escapeControl(a.message)).join('\n') : undefined),
+    exports: [field('advisories', (v) => v.advisories.map((a) => a.code).join(' ') || null), field('advisory_count', (v) => v.advisories.length)],
   }),
 ];
 

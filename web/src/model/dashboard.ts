@@ -8,7 +8,7 @@
  * `getState()` returns an immutable object; a slice keeps its identity until
  * that slice changes, so a view that selects one slice re-renders only then.
  */
-import type { ClientFrame, DashboardEvent, ServerFrame, SysctlPatch } from '@keepalive-dashboard/shared';
+import type { ClientFrame, ConnectionFilter, ConnectionView, DashboardEvent, ServerFrame, SysctlPatch } from '@keepalive-dashboard/shared';
 
 import type { Capture } from '../capture/capture.js';
 import type { ApiClient, CaptureFormat, LabEntry } from '../transport/api.js';
@@ -16,10 +16,12 @@ import type { LinkStatus } from '../transport/stream-transport.js';
 import { CaptureModel, type CaptureSlices } from './capture-model.js';
 import { ServerClock } from './clock.js';
 import type { ColumnId, SortSpec } from './columns.js';
+import { BulkModel } from './bulk-model.js';
 import { EventsModel, type EventsState } from './events-model.js';
 import { exportFile, fetchViewRows, type ExportFile } from './export.js';
 import type { EventFilter } from './events.js';
 import { EMPTY_FILTER, type FilterDraft } from './filter.js';
+import { GroupsModel } from './groups.js';
 import { HostModel, type HostState } from './host-model.js';
 import { LabModel, type LabState } from './lab-model.js';
 import { LinkModel, type LinkSlices } from './link-model.js';
@@ -85,6 +87,9 @@ export class DashboardModel {
   readonly events: EventsModel;
   readonly lab: LabModel;
   readonly capture: CaptureModel;
+  /** The grouped view and the bulk retune: their own state, reached by the views that show them (not in DashboardState). */
+  readonly groups: GroupsModel;
+  readonly bulk: BulkModel;
 
   constructor(private readonly options: DashboardOptions) {
     this.localNow = options.localNow ?? Date.now;
@@ -109,6 +114,8 @@ export class DashboardModel {
     this.events = new EventsModel({ api: options.api, auth });
     this.lab = new LabModel({ api: options.api, auth });
     this.capture = new CaptureModel({ api: options.api, clock: this.clock });
+    this.groups = new GroupsModel({ fetchRows: () => this.viewRows(), now: () => this.now(), setTimer, clearTimer });
+    this.bulk = new BulkModel(options.api);
     this.compose();
     for (const model of [this.link, this.table, this.selection, this.host, this.events, this.lab, this.capture]) model.subscribe(this.changed);
   }
@@ -161,6 +168,7 @@ export class DashboardModel {
     this.namespaces.stop();
     this.host.stop();
     this.table.stop();
+    this.groups.stop();
   }
 
   /** The transport reopened: the server knows nothing of this client, so say it again. */
@@ -277,8 +285,19 @@ export class DashboardModel {
   async exportView(format: 'csv' | 'json'): Promise<ExportFile> {
     const { table } = this.state;
     const query = { filter: this.table.filter, search: table.filter.search, sort: table.sort };
-    const views = this.table.allRowsOnHand ? table.rows : await fetchViewRows(this.options.api, query);
-    return exportFile(format, views, { ...query, now: this.now() });
+    return exportFile(format, await this.viewRows(), { ...query, now: this.now() });
+  }
+
+  /** Every row the table shows (filter, search and sort applied): on hand, or fetched when the browser holds only a window. */
+  async viewRows(): Promise<ConnectionView[]> {
+    const { table } = this.state;
+    if (this.table.allRowsOnHand) return [...table.rows];
+    return fetchViewRows(this.options.api, { filter: this.table.filter, search: table.filter.search, sort: table.sort });
+  }
+
+  /** The server-side filter now in force (what a bulk retune "of the matching" sends). */
+  get serverFilter(): ConnectionFilter {
+    return this.table.filter;
   }
 
   // ---- capture ----

@@ -3,9 +3,13 @@
  * ConnectionFilter plus free-text search — applied by the server to a
  * windowed table and here to a capture, with the same shared functions.
  */
-import { filterProblem, matchesFilter, matchesSearch, MAX_FILTER_EXPR_CHARS, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
+import { ADVISORY_KINDS, filterProblem, matchesFilter, matchesSearch, MAX_FILTER_EXPR_CHARS, type AdvisoryKind, type ConnectionFilter, type ConnectionView } from '@keepalive-dashboard/shared';
 
 export { matchesSearch };
+
+/** The advisory select's choices, in shared/'s names (the server's `advisory` filter): what is at risk, and how. */
+export const ADVISORY_CHOICES = ['any', 'none', ...ADVISORY_KINDS] as const;
+export type AdvisoryChoice = '' | 'any' | 'none' | AdvisoryKind;
 
 export interface FilterDraft {
   /** Comma-separated states, e.g. "ESTABLISHED,CLOSE-WAIT". */
@@ -18,6 +22,8 @@ export interface FilterDraft {
   process: string;
   keepalive: '' | 'on' | 'off' | 'unknown';
   probing: '' | 'yes' | 'no';
+  /** Rows with this advisory kind, with any, or with none; '' = no advisory filter. */
+  advisory: AdvisoryChoice;
   /** A network namespace's nsfs inode, as the picker's value; '' = every namespace. */
   netns: string;
   /** An ss filter expression: sport = :443, dst 10.0.0.0/8, state established, and / or / not. */
@@ -25,7 +31,7 @@ export interface FilterDraft {
   search: string;
 }
 
-export const EMPTY_FILTER: FilterDraft = { state: '', port: '', address: '', process: '', keepalive: '', probing: '', netns: '', expr: '', search: '' };
+export const EMPTY_FILTER: FilterDraft = { state: '', port: '', address: '', process: '', keepalive: '', probing: '', advisory: '', netns: '', expr: '', search: '' };
 
 export interface ParsedFilter {
   filter: ConnectionFilter;
@@ -57,6 +63,8 @@ export function parseFilter(draft: FilterDraft): ParsedFilter {
   }
   if (draft.keepalive) filter.keepalive = draft.keepalive;
   if (draft.probing) filter.probing = draft.probing === 'yes';
+  // Only the select sets it, from the names shared/ knows; the server checks it again.
+  if (draft.advisory) filter.advisory = draft.advisory;
   // Only the picker sets it, so anything but an inode is a bug, not a typo to explain.
   if (/^\d{1,15}$/.test(draft.netns)) filter.netns = Number(draft.netns);
   return { filter, errors };

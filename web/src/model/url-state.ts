@@ -10,7 +10,7 @@
  */
 import { COLUMN_IDS, MAX_FILTER_EXPR_CHARS, SORT_DIRECTIONS, type ColumnId, type SortSpec } from '@keepalive-dashboard/shared';
 
-import { EMPTY_FILTER, type FilterDraft } from './filter.js';
+import { ADVISORY_CHOICES, EMPTY_FILTER, type FilterDraft } from './filter.js';
 import { DEFAULT_SORT } from './table-model.js';
 
 export interface UrlState {
@@ -28,6 +28,7 @@ const FILTER_PARAMS: Readonly<Record<keyof FilterDraft, string>> = {
   process: 'process',
   keepalive: 'keepalive',
   probing: 'probing',
+  advisory: 'advisory',
   netns: 'netns',
   expr: 'expr',
   search: 'q',
@@ -50,6 +51,7 @@ const CHECKS: Readonly<Record<keyof FilterDraft, (value: string) => string | und
   process: text(),
   keepalive: oneOf(['on', 'off', 'unknown']),
   probing: oneOf(['yes', 'no']),
+  advisory: oneOf(ADVISORY_CHOICES),
   netns: (value) => (/^\d{1,20}$/.test(value) ? value : undefined),
   expr: text(MAX_FILTER_EXPR_CHARS),
   search: text(),

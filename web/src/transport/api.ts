@@ -5,6 +5,8 @@
  */
 import type {
   BlackholeState,
+  BulkRetuneRequest,
+  BulkRetuneResult,
   CaptureFormat,
   CaptureParseResult,
   ConnectionDetail,
@@ -116,6 +118,11 @@ export class ApiClient {
 
   retune(id: string, patch: KeepalivePatch): Promise<PatchResult> {
     return this.call('PATCH', `/api/connections/${encodeURIComponent(id)}/keepalive`, patch);
+  }
+
+  /** One patch for many sockets (POST /api/connections/keepalive): a dry run lists before → after, an apply audits each. */
+  bulkRetune(body: BulkRetuneRequest): Promise<BulkRetuneResult> {
+    return this.call('POST', '/api/connections/keepalive', body);
   }
 
   kill(id: string): Promise<Killed> {

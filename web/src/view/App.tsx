@@ -8,12 +8,12 @@ import { useEffect, useState } from 'react';
 
 import { CaptureBanner, CapturePanel } from './CapturePanel.js';
 import { CollapseButton, useExpanded } from './Collapsible.js';
-import { ConnectionTable } from './ConnectionTable.js';
 import { useEnv, useModelState } from './context.js';
 import { DetailPanel } from './DetailPanel.js';
 import { Drawer } from './Drawer.js';
 import { EventLog } from './EventLog.js';
 import { FilterBar, Totals } from './FilterBar.js';
+import { TableOrGroups } from './GroupTable.js';
 import { HostPanel } from './HostPanel.js';
 import { LabPanel } from './LabPanel.js';
 import { SessionEnded } from './SessionEnded.js';
@@ -95,7 +95,7 @@ export function App() {
         <Totals />
         <CaptureBanner />
         <div className="work">
-          <Split top={<ConnectionTable />} bottom={panels} bottomExpanded={panelsExpanded} />
+          <Split top={<TableOrGroups />} bottom={panels} bottomExpanded={panelsExpanded} />
           <SessionEnded />
         </div>
       </main>

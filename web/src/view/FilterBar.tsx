@@ -2,11 +2,14 @@
 /** Filters (state, port, address, process, keepalive, probe phase, namespace), text search and totals. */
 import { TCP_STATES } from '@keepalive-dashboard/shared';
 
-import type { FilterDraft } from '../model/filter.js';
+import { ADVISORY_LABELS } from '../model/columns.js';
+import { ADVISORY_CHOICES, type FilterDraft } from '../model/filter.js';
 import { pickerOptions } from '../model/namespaces.js';
 import { useEnv, useModelState, useNamespaces } from './context.js';
+import { BulkRetuneButton } from './BulkRetune.js';
 import { ExportButtons } from './ExportButtons.js';
 import { errorText } from './format.js';
+import { GroupByPicker } from './GroupTable.js';
 
 const STATE_CHOICES = TCP_STATES.filter((s) => s !== 'UNKNOWN' && s !== 'NEW_SYN_RECV' && s !== 'CLOSE');
 
@@ -56,12 +59,25 @@ export function FilterBar() {
           <option value="no">not probing</option>
         </select>
       </div>
+      <div className="fl">
+        <label htmlFor="filter-advisory">Advisory</label>
+        <select id="filter-advisory" value={filter.advisory} onChange={(e) => set({ advisory: e.target.value as FilterDraft['advisory'] })}>
+          <option value="">—</option>
+          {ADVISORY_CHOICES.map((a) => (
+            <option key={a} value={a}>
+              {a === 'any' ? 'any (at risk)' : a === 'none' ? 'none' : `${a} (${ADVISORY_LABELS[a]})`}
+            </option>
+          ))}
+        </select>
+      </div>
       <NamespacePicker value={filter.netns} onPick={(netns) => set({ netns })} />
       <TextFilter id="filter-expr" label="ss filter" placeholder="sport = :443 or dst 10.0.0.0/8" value={filter.expr} error={errors.expr} onEdit={(expr) => set({ expr })} />
       <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
         Clear
       </button>
       <ExportButtons />
+      <GroupByPicker />
+      <BulkRetuneButton />
       {(['port', 'address', 'state', 'expr'] as const).map(
         (field) =>
           errors[field] && (
