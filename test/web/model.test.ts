@@ -221,18 +221,22 @@ test('on reopen the model says again which filter and connection it wants', () =
   ]);
 });
 
-test('live events merge with the fetched page, newest first, and filter', async () => {
-  const { model } = harness((call) =>
-    call.url.startsWith('/api/events')
-      ? { status: 200, body: { events: [{ seq: 1, at: 1, type: 'retuned', connectionId: 'k', summary: 'idle 7200 → 600', actor: '127.0.0.1' }], next: null } }
-      : undefined,
-  );
+test('live events merge with the fetched page, newest first; a filter is asked of the server and narrows live events', async () => {
+  const urls: string[] = [];
+  const retuned = { seq: 1, at: 1, type: 'retuned', connectionId: 'k', summary: 'idle 7200 → 600', actor: '127.0.0.1' };
+  const { model } = harness((call) => {
+    if (!call.url.startsWith('/api/events')) return undefined;
+    urls.push(call.url);
+    return { status: 200, body: { events: call.url.includes('type=died') ? [] : [retuned], next: null } };
+  });
   await model.refreshEvents();
-  model.onFrame({ type: 'event', serverTime: 2, event: { seq: 2, at: 2, type: 'died', connectionId: 'k', summary: 'died by keepalive timeout', actor: null } });
-  model.onFrame({ type: 'event', serverTime: 2, event: { seq: 2, at: 2, type: 'died', connectionId: 'k', summary: 'died by keepalive timeout', actor: null } });
+  const died = { seq: 2, at: 2, type: 'died', connectionId: 'k', summary: 'died by keepalive timeout', actor: null } as const;
+  model.onFrame({ type: 'event', serverTime: 2, event: died });
+  model.onFrame({ type: 'event', serverTime: 2, event: died });
   assert.deepEqual(model.getState().events.all.map((e) => e.seq), [2, 1]);
   model.setEventFilter({ type: 'died' });
-  assert.deepEqual(model.getState().events.visible.map((e) => e.seq), [2]);
-  model.setEventFilter({ type: '', text: '7200' });
-  assert.deepEqual(model.getState().events.visible.map((e) => e.seq), [1]);
+  await model.refreshEvents();
+  assert.match(urls.at(-1) ?? '', /type=died/);
+  model.onFrame({ type: 'event', serverTime: 3, event: { ...retuned, seq: 3, at: 3 } });
+  assert.deepEqual(model.getState().events.all.map((e) => e.seq), [], 'the page had none; a live retune does not match');
 });

@@ -52,7 +52,7 @@ test('rows are table rows with the live columns filled', () => {
   assert.match(html, /<tr class="row row-probing row-selected state-established"[^>]*aria-rowindex="6"[^>]*aria-current="true"/);
   assert.match(html, /<td class="num c-next"><span>0\.0 s<\/span><\/td>/, 'overdue probe reads 0');
   assert.match(html, />2 \/ 6</);
-  assert.match(html, /<td class="num c-dead"><span>35 s<\/span>/);
+  assert.match(html, /<td class="num c-dead" title="predicted death at \d\d:\d\d:\d\d \(local time\)"><span>35 s<\/span>/);
   assert.match(html, />0\.25 ms</);
 });
 
@@ -72,7 +72,7 @@ test('the retune form carries its accessible names', () => {
   }
   assert.match(html, /<label class="check"><input type="checkbox"[^>]*\/>Keepalive enabled<\/label>/);
   assert.match(html, /<button type="submit" class="primary" disabled="">Apply<\/button>/, 'nothing changed yet: Apply is disabled');
-  assert.match(html, /a dead peer will be detected in 120 s/);
+  assert.match(html, /a dead peer will be detected 2 min 0 s after its last answer/);
   model.setRetuneField('count', '500');
   const invalid = render(<RetuneForm disabledReason={null} />);
   assert.match(invalid, /aria-invalid="true"/);

@@ -21,11 +21,11 @@ test('fields are checked against the kernel bounds as typed', () => {
 test('the death time is predicted before applying, TCP_USER_TIMEOUT included', () => {
   const draft = draftFrom(SETTINGS); // 60 + 6 × 10
   assert.equal(checkDraft(draft).deadAfterMs, 120_000);
-  assert.equal(describeDeath(checkDraft(draft)), 'a dead peer will be detected in 120 s (after 6 unanswered probes)');
+  assert.equal(describeDeath(checkDraft(draft)), 'a dead peer will be detected 2 min 0 s after its last answer (after 6 unanswered probes)');
   // A user timeout shorter than idle: dead one interval after the first probe.
   const short = checkDraft({ ...draft, userTimeoutMs: '30000' });
   assert.equal(short.deadAfterMs, 70_000);
-  assert.match(describeDeath(short), /70 s \(after 1 unanswered probe, TCP_USER_TIMEOUT decides\)/);
+  assert.match(describeDeath(short), /1 min 10 s after its last answer \(after 1 unanswered probe, TCP_USER_TIMEOUT decides\)/);
   // Between idle and idle + count × interval: cut at the first firing past it.
   assert.equal(checkDraft({ ...draft, userTimeoutMs: '85000' }).deadAfterMs, 90_000);
   assert.equal(checkDraft({ ...draft, enabled: false }).deadAfterMs, null);

@@ -28,7 +28,7 @@ import {
   type SortSpec,
 } from '@keepalive-dashboard/shared';
 
-import { endpoint, formatDuration, holdersTitle, netnsTitle, processLabel, rttLabel } from '../view/format.js';
+import { deadAtTitle, deadInText, endpoint, formatDuration, holdersTitle, netnsTitle, processLabel, rttLabel } from '../view/format.js';
 
 export { sortViews, type ColumnId, type SortKey, type SortSpec };
 
@@ -180,8 +180,9 @@ export const COLUMNS: readonly ColumnDef[] = [
     title: 'Time until the kernel declares a silent peer dead',
     numeric: true,
     live: true,
-    text: (v, now) => formatDuration(remainingMs(deadAt(v), now), false),
+    text: (v, now) => deadInText(deadAt(v), now),
     cellClass: () => 'num c-dead',
+    cellTitle: (v) => deadAtTitle(deadAt(v)),
     exports: [field('dead_in_s', (v, now) => seconds(remainingMs(deadAt(v), now))), field('dead_at', (v) => iso(deadAt(v)))],
   }),
   column('rtt', { label: 'RTT', title: 'Smoothed round-trip time', numeric: true, text: (v) => rttLabel(v.tcpInfo?.rtt), exports: [field('rtt_ms', (v) => (v.tcpInfo?.rtt === undefined ? null : v.tcpInfo.rtt / 1000))] }),

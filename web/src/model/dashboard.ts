@@ -19,7 +19,7 @@ import type { ColumnId, SortSpec } from './columns.js';
 import { BulkModel } from './bulk-model.js';
 import { EventsModel, type EventsState } from './events-model.js';
 import { exportFile, fetchViewRows, type ExportFile } from './export.js';
-import type { EventFilter } from './events.js';
+import { pidsNamedIn, type EventFilter } from './events.js';
 import { EMPTY_FILTER, type FilterDraft } from './filter.js';
 import { GroupsModel } from './groups.js';
 import { HostModel, type HostState } from './host-model.js';
@@ -111,7 +111,7 @@ export class DashboardModel {
       inCapture: () => this.table.inCapture,
       defaultsFor: (view) => this.host.defaultsFor(view),
     });
-    this.events = new EventsModel({ api: options.api, auth });
+    this.events = new EventsModel({ api: options.api, auth, pidsNamed: (name) => pidsNamedIn(this.state.table.rows, name) });
     this.lab = new LabModel({ api: options.api, auth });
     this.capture = new CaptureModel({ api: options.api, clock: this.clock });
     this.groups = new GroupsModel({ fetchRows: () => this.viewRows(), now: () => this.now(), setTimer, clearTimer });
@@ -275,6 +275,7 @@ export class DashboardModel {
   applySysctl = (patch: SysctlPatch): Promise<void> => this.host.applySysctl(patch);
   refreshEvents = (): Promise<void> => this.events.refresh();
   setEventFilter = (patch: Partial<EventFilter>): void => this.events.setFilter(patch);
+  loadOlderEvents = (): Promise<void> => this.events.loadOlder();
   refreshLab = (): Promise<void> => this.lab.refresh();
   openLabConnection = (host: string, port: number): Promise<LabEntry | null> => this.lab.openConnection(host, port);
   openLabListener = (port: number, host?: string): Promise<LabEntry | null> => this.lab.openListener(port, host);

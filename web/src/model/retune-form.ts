@@ -15,6 +15,8 @@ import {
   type PatchResult,
 } from '@keepalive-dashboard/shared';
 
+import { formatDuration } from '../view/format.js';
+
 export const NUMBER_FIELDS: readonly KeepaliveNumberField[] = ['idleSec', 'intervalSec', 'count', 'userTimeoutMs'];
 
 export const FIELD_LABELS: Record<KeepaliveNumberField, string> = {
@@ -99,12 +101,11 @@ export function withPreset(draft: RetuneDraft, preset: { idleSec: number; interv
   return { ...draft, enabled: true, idleSec: String(preset.idleSec), intervalSec: String(preset.intervalSec), count: String(preset.count) };
 }
 
-/** "a dead peer will be detected in 85 s (after 5 unanswered probes)" */
+/** "a dead peer will be detected 1 min 25 s after its last answer (after 5 unanswered probes)": from the last receive, not from now (that is "dead in"). */
 export function describeDeath(check: DraftCheck): string {
   if (!check.values) return 'fix the fields above to see when a dead peer would be detected';
   if (!check.values.enabled) return 'keepalive off: a silent dead peer is never detected';
-  const seconds = (check.deadAfterMs ?? 0) / 1000;
   const probes = check.probesBeforeDeath ?? 0;
   const uto = check.values.userTimeoutMs > 0 ? ', TCP_USER_TIMEOUT decides' : '';
-  return `a dead peer will be detected in ${seconds} s (after ${probes} unanswered probe${probes === 1 ? '' : 's'}${uto})`;
+  return `a dead peer will be detected ${formatDuration(check.deadAfterMs ?? 0, false)} after its last answer (after ${probes} unanswered probe${probes === 1 ? '' : 's'}${uto})`;
 }

@@ -2,7 +2,7 @@
  * The selected connection and what acts on it: its detail frames and
  * timeline ring, the retune form (draft, apply, undo) and kill.
  */
-import type { ClientFrame, ConnectionView, DetailFrame, ErrorBody, KeepaliveSettings, PatchResult } from '@keepalive-dashboard/shared';
+import type { ClientFrame, ConnectionView, DetailFrame, ErrorBody, KeepaliveSettings, PatchResult, PostMortem } from '@keepalive-dashboard/shared';
 import { KEEPALIVE_PRESETS, nextProbeAt, probesOut, remainingMs } from '@keepalive-dashboard/shared';
 
 import { asErrorBody, type ApiClient } from '../transport/api.js';
@@ -14,8 +14,13 @@ import { StateModel } from './state-model.js';
 export interface SelectionState {
   id: string;
   view: ConnectionView | null;
-  /** The connection closed while selected. */
+  /** The connection closed while selected (or was already gone when picked, from an event). */
   gone: boolean;
+  /**
+   * Why and when it ended, as the server saw it; `view` is then its last view. Kept until
+   * another connection is selected: its table row is gone, this is where the cause stays.
+   */
+  postMortem: PostMortem | null;
   /** Full tcp_info from the last detail frame. */
   tcpInfo: Record<string, number | boolean | string> | null;
   detailError: ErrorBody | null;
@@ -87,7 +92,7 @@ export class SelectionModel extends StateModel<SelectionSlices> {
     this.lastNextProbeAt = view ? nextProbeAt(view) : null;
     this.lastProbesOut = view ? (probesOut(view) ?? 0) : 0;
     this.set({
-      selection: { id, view, gone: false, tcpInfo: null, detailError: null, history: [], rearms: 0 },
+      selection: { id, view, gone: false, postMortem: null, tcpInfo: null, detailError: null, history: [], rearms: 0 },
       kill: { pendingId: null, error: null, killed: null },
     });
     this.resetRetune(view, id);
@@ -108,8 +113,11 @@ export class SelectionModel extends StateModel<SelectionSlices> {
   onDetail(frame: DetailFrame): void {
     const selected = this.state.selection;
     if (!selected || selected.id !== frame.id || this.options.inCapture()) return;
-    if (!frame.connection) {
-      this.set({ selection: { ...selected, gone: frame.error?.code === 'KA_ERR_SOCKET_GONE', tcpInfo: null, detailError: frame.error } });
+    if (frame.gone || !frame.connection) {
+      // Gone: the last view (the frame's, else the one held) stays, with the cause beside it.
+      const gone = frame.gone !== undefined || frame.error?.code === 'KA_ERR_SOCKET_GONE';
+      const view = frame.connection ?? selected.view;
+      this.set({ selection: { ...selected, view, gone, postMortem: frame.gone ?? selected.postMortem, tcpInfo: frame.tcpInfo ?? selected.tcpInfo, detailError: frame.error } });
       return;
     }
     const view = frame.connection;
@@ -130,7 +138,8 @@ export class SelectionModel extends StateModel<SelectionSlices> {
   /** A fresher view of some connection (a delta or window row): news only when it is the selected one. */
   viewChanged(view: ConnectionView): void {
     const selected = this.state.selection;
-    if (!selected || selected.id !== view.id) return;
+    // A post-mortem is final: a late row of the living connection does not revive it.
+    if (!selected || selected.id !== view.id || selected.postMortem) return;
     const next = nextProbeAt(view);
     const probes = probesOut(view) ?? 0;
     let rearms = selected.rearms;

@@ -171,8 +171,10 @@ export class ApiClient {
     return this.call('POST', `/api/lab/connections/${encodeURIComponent(id)}/blackhole`, { on });
   }
 
-  events(limit = 200, before?: number): Promise<EventPage> {
-    return this.call('GET', `/api/events?limit=${limit}${before === undefined ? '' : `&before=${before}`}`);
+  /** A page of events, newest first: GET /api/events's parameters (limit, before, type, connection, pid, include…). */
+  events(query: Record<string, string | number | undefined> = {}): Promise<EventPage> {
+    const params = new URLSearchParams(Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+    return this.call('GET', `/api/events?${params.toString()}`);
   }
 
   /** Runs the server's text parser over a saved capture (POST /api/parse). */

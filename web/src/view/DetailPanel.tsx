@@ -4,11 +4,28 @@
  * ownership and what permission is missing, and the retune form.
  */
 import { useState } from 'react';
-import { deadAt, escapeControl, lastRecvAt, remainingMs, type ConnectionView, type ErrorBody } from '@keepalive-dashboard/shared';
+import { deadAt, escapeControl, lastRecvAt, type ConnectionView, type ErrorBody, type PostMortem, type Sysctl } from '@keepalive-dashboard/shared';
 
+import type { DashboardModel } from '../model/dashboard.js';
 import { useEnv, useModelState } from './context.js';
 import { CountdownRing } from './CountdownRing.js';
-import { endpoint, errorText, formatDuration, holderWho, netnsRefText, rttLabel, tcpInfoRow } from './format.js';
+import {
+  clockTime,
+  deadAtTitle,
+  deadInText,
+  deathCauseText,
+  endpoint,
+  errorText,
+  formatDuration,
+  holderWho,
+  netnsRefText,
+  predictionText,
+  rttLabel,
+  settingOrigin,
+  settingOriginText,
+  tcpInfoRow,
+  type KeepaliveSetting,
+} from './format.js';
 import { LiveText } from './live.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';
@@ -47,19 +64,18 @@ export function DetailPanel() {
     return (
       <aside className="detail" id="detail" aria-label="Connection detail">
         <Header onClose={() => model.select(null)} title={selection.id} />
-        <p className="muted">{selection.gone ? 'This connection is gone.' : 'Loading…'}</p>
+        <p className="muted">{selection.gone ? 'This connection has ended; the server no longer keeps what it knew of it.' : 'Loading…'}</p>
       </aside>
     );
   }
+  if (selection.gone) return <PostMortemDetail view={view} gone={selection.postMortem} />;
   const own = ownershipOf(view, readOnly, capture !== null);
   const missing = health?.capabilities.missing ?? [];
   const disabledReason = capture
     ? 'A capture is read-only.'
     : readOnly
       ? 'The server runs with --read-only.'
-      : selection.gone
-        ? 'The connection is gone.'
-        : view.state === 'TIME_WAIT'
+      : view.state === 'TIME_WAIT'
           ? 'A TIME_WAIT socket has no keepalive: it only waits out the last segments of a closed connection.'
           : null;
   const tcpInfo = selection.tcpInfo;
@@ -72,16 +88,12 @@ export function DetailPanel() {
         <span className={`badge ${own.className}`} title={own.text} data-testid="ownership">
           {own.label}
         </span>
+        <KeepaliveBadge view={view} />
         <span className="muted">
           id {view.id}
           {view.inode > 0 ? ` · inode ${view.inode}` : ''} · uid {view.uid}
         </span>
       </p>
-      {selection.gone && (
-        <p className="server-error" role="status">
-          This connection is gone (closed, killed or declared dead).
-        </p>
-      )}
 
       <CountdownRing view={view} rearms={selection.rearms} />
 
@@ -96,18 +108,10 @@ export function DetailPanel() {
             <span className="muted">not known (captures do not say)</span>
           )}
         </dd>
-        <dt>Keepalive</dt>
-        <dd data-testid="detail-settings">
-          {view.keepalive
-            ? `${view.keepalive.enabled ? 'on' : 'off'} · idle ${view.keepalive.idleSec} s · interval ${view.keepalive.intervalSec} s · count ${view.keepalive.count} · user timeout ${view.keepalive.userTimeoutMs} ms`
-            : view.timer.kind === 'keepalive'
-              ? 'on (seen from the kernel timer; settings unreadable)'
-              : 'settings unknown'}{' '}
-          <span className="muted">({view.keepaliveOrigin})</span>
-        </dd>
+        <Settings view={view} sysctl={sysctlOf(model, view)} />
         <dt>Dead in</dt>
         <dd>
-          <LiveText compute={(now) => formatDuration(remainingMs(deadAt(view), now), false)} />{' '}
+          <LiveText compute={(now) => deadInText(deadAt(view), now)} title={deadAtTitle(deadAt(view))} data-testid="detail-dead-in" />{' '}
           <span className="muted">if the peer stays silent</span>
         </dd>
         <dt>Last heard</dt>
@@ -134,6 +138,10 @@ export function DetailPanel() {
           ))}
         </ul>
       )}
+
+      <p>
+        <EventsOfButton id={view.id} />
+      </p>
 
       <section aria-label="Ownership and permissions" className="perm">
         <h3>Ownership</h3>
@@ -174,36 +182,7 @@ export function DetailPanel() {
         </section>
       )}
 
-      <section aria-label="Holders">
-        <h3>Holders</h3>
-        {view.holders.length === 0 ? (
-          <p className="muted">{view.inode === 0 ? 'No process: the socket has no inode (TIME-WAIT or a request socket).' : 'No process found holding it (or not visible to the server).'}</p>
-        ) : (
-          <table className="small">
-            <thead>
-              <tr>
-                <th scope="col">pid</th>
-                <th scope="col">fd</th>
-                <th scope="col">command</th>
-                <th scope="col">user · unit</th>
-              </tr>
-            </thead>
-            <tbody>
-              {view.holders.map((h) => (
-                <tr key={`${h.pid}:${h.fd}`}>
-                  <td>{h.pid}</td>
-                  <td>{h.fd}</td>
-                  <td title={h.cmdline ? escapeControl(h.cmdline) : undefined}>
-                    {escapeControl(h.comm)}
-                    {h.cmdline && <div className="muted holder-cmdline">{escapeControl(h.cmdline)}</div>}
-                  </td>
-                  <td>{holderWho(h) || '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-      </section>
+      <Holders view={view} />
 
       <section aria-label="tcp_info">
         <h3>tcp_info</h3>
@@ -247,7 +226,7 @@ export function DetailPanel() {
         <section aria-label="Kill">
           <h3>Kill</h3>
           {!confirmKill ? (
-            <button type="button" className="danger" disabled={readOnly || selection.gone || view.state === 'LISTEN'} onClick={() => setConfirmKill(true)}>
+            <button type="button" className="danger" disabled={readOnly || view.state === 'LISTEN'} onClick={() => setConfirmKill(true)}>
               Kill connection…
             </button>
           ) : (
@@ -300,5 +279,169 @@ function Header({ title, onClose }: { title: string; onClose: () => void }) {
         ×
       </button>
     </header>
+  );
+}
+
+function Holders({ view, last = false }: { view: ConnectionView; last?: boolean }) {
+  return (
+    <section aria-label="Holders">
+      <h3>{last ? 'Holders (last seen)' : 'Holders'}</h3>
+      {view.holders.length === 0 ? (
+        <p className="muted">{view.inode === 0 ? 'No process: the socket has no inode (TIME-WAIT or a request socket).' : 'No process found holding it (or not visible to the server).'}</p>
+      ) : (
+        <table className="small">
+          <thead>
+            <tr>
+              <th scope="col">pid</th>
+              <th scope="col">fd</th>
+              <th scope="col">command</th>
+              <th scope="col">user · unit</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.holders.map((h) => (
+              <tr key={`${h.pid}:${h.fd}`}>
+                <td>{h.pid}</td>
+                <td>{h.fd}</td>
+                <td title={h.cmdline ? escapeControl(h.cmdline) : undefined}>
+                  {escapeControl(h.comm)}
+                  {h.cmdline && <div className="muted holder-cmdline">{escapeControl(h.cmdline)}</div>}
+                </td>
+                <td>{holderWho(h) || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+/** The keepalive on / off, shown once: from the settings read back (the form's source too), else "unknown". */
+function KeepaliveBadge({ view }: { view: ConnectionView }) {
+  const text = view.keepalive ? `keepalive ${view.keepalive.enabled ? 'on' : 'off'}` : 'keepalive unknown';
+  const why = view.keepalive
+    ? `read back from the socket (${view.keepaliveOrigin})`
+    : view.timer.kind === 'keepalive'
+      ? 'settings unreadable; a keepalive timer is running, so the kernel probes it'
+      : 'settings unreadable';
+  return (
+    <span className={`badge ka-${view.keepalive ? (view.keepalive.enabled ? 'on' : 'off') : 'unknown'}`} title={why} data-testid="detail-keepalive">
+      {text}
+    </span>
+  );
+}
+
+/** The namespace's keepalive sysctls, where known: what a socket that sets nothing reads back. */
+function sysctlOf(model: DashboardModel, view: ConnectionView): Sysctl | null {
+  const inode = view.netns?.inode;
+  if (inode === undefined) return null;
+  const host = model.getState().host.sysctl;
+  if (host?.netns.inode === inode) return host;
+  return model.namespaces.byInode(inode)?.sysctl ?? null;
+}
+
+const SETTING_ROWS: { setting: KeepaliveSetting; label: string; value: (k: NonNullable<ConnectionView['keepalive']>) => string }[] = [
+  // Seconds as the kernel (and the form) take them.
+  { setting: 'idle', label: 'Idle', value: (k) => `${k.idleSec} s` },
+  { setting: 'interval', label: 'Interval', value: (k) => `${k.intervalSec} s` },
+  { setting: 'count', label: 'Count', value: (k) => `${k.count} probes` },
+];
+
+/** idle / interval / count, each with where its value matches: "= sysctl default (…)" or "set on the socket". */
+function Settings({ view, sysctl }: { view: ConnectionView; sysctl: Sysctl | null }) {
+  const k = view.keepalive;
+  if (!k) {
+    return (
+      <>
+        <dt>Settings</dt>
+        <dd data-testid="detail-settings" className="muted">
+          unknown (not read back)
+        </dd>
+      </>
+    );
+  }
+  return (
+    <>
+      {SETTING_ROWS.map(({ setting, label, value }) => {
+        const origin = settingOriginText(setting, settingOrigin(setting, k, sysctl));
+        return [
+          <dt key={`${setting}-t`}>{label}</dt>,
+          <dd key={`${setting}-d`} data-testid={`detail-${setting}`} className={k.enabled ? undefined : 'muted'}>
+            {value(k)}
+            {origin && (
+              <span className="setting-origin" title="Linux reads back the sysctl for an option never set: equal means inherited or set to the same value">
+                {' '}
+                {origin}
+              </span>
+            )}
+          </dd>,
+        ];
+      })}
+      <dt>User timeout</dt>
+      <dd data-testid="detail-user-timeout">{k.userTimeoutMs === 0 ? 'none (0: the kernel default)' : formatDuration(k.userTimeoutMs)}</dd>
+    </>
+  );
+}
+
+function EventsOfButton({ id }: { id: string }) {
+  const { model } = useEnv();
+  return (
+    <button type="button" className="link" data-testid="events-of-connection" onClick={() => model.setEventFilter({ connection: id })}>
+      Show this connection's events
+    </button>
+  );
+}
+
+/**
+ * An ended connection, kept as a post-mortem until another is selected: why it ended, the probes
+ * that went unanswered, the prediction against the fact, and its last settings. No badge of a live
+ * state, no retune, kill or black-hole: there is nothing left to act on.
+ */
+function PostMortemDetail({ view, gone }: { view: ConnectionView; gone: PostMortem | null }) {
+  const { model } = useEnv();
+  const k = view.keepalive;
+  return (
+    <aside className="detail detail-gone" id="detail" aria-label="Connection detail" data-testid="detail">
+      <Header onClose={() => model.select(null)} title={`${endpoint(view.local)} → ${endpoint(view.peer)}`} />
+      <p className="detail-sub">
+        <span className="badge state-badge state-ended">ended</span>
+        <span className="muted">
+          id {view.id}
+          {view.inode > 0 ? ` · inode ${view.inode}` : ''} · last state {view.state}
+        </span>
+      </p>
+      <p className="post-mortem-lead" role="status" data-testid="post-mortem-ended">
+        This connection has ended{gone ? ` at ${clockTime(gone.at)}` : ''}; it is no longer in the table. Kept here until you select another.
+      </p>
+      <dl className="facts post-mortem" data-testid="post-mortem">
+        <dt>Cause</dt>
+        <dd data-testid="post-mortem-cause">{gone ? deathCauseText(gone, k) : 'not known: the server no longer keeps its post-mortem'}</dd>
+        {gone && (
+          <>
+            <dt>Probes sent</dt>
+            <dd data-testid="post-mortem-probes">
+              {gone.probesOut} unanswered{k?.enabled ? ` (of ${k.count} allowed)` : ''}
+            </dd>
+            <dt>Predicted vs actual</dt>
+            <dd data-testid="post-mortem-prediction">{predictionText(gone)}</dd>
+            <dt>Last heard</dt>
+            <dd>{gone.lastRecvAt === null ? '—' : `${clockTime(gone.lastRecvAt)} (${formatDuration(Math.max(0, gone.at - gone.lastRecvAt), false)} before the end)`}</dd>
+          </>
+        )}
+        <dt>Last settings</dt>
+        <dd data-testid="post-mortem-settings">
+          {k
+            ? `keepalive ${k.enabled ? 'on' : 'off'} · idle ${k.idleSec} s · interval ${k.intervalSec} s · count ${k.count}${k.userTimeoutMs > 0 ? ` · user timeout ${formatDuration(k.userTimeoutMs)}` : ''}`
+            : 'not read back'}
+        </dd>
+        <dt>Namespace</dt>
+        <dd>{view.netns ? `${view.netns.label} (${netnsRefText(view.netns)})` : <span className="muted">not known</span>}</dd>
+      </dl>
+      <p>
+        <EventsOfButton id={view.id} />
+      </p>
+      <Holders view={view} last />
+    </aside>
   );
 }

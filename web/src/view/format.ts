@@ -1,5 +1,17 @@
 /** Formatting for display: units in the text, never HTML. */
-import { escapeControl, formatEndpoint, type ConnectionView, type Endpoint, type ErrorBody, type Holder, type NetnsRef } from '@keepalive-dashboard/shared';
+import {
+  escapeControl,
+  formatEndpoint,
+  remainingMs,
+  type ConnectionView,
+  type Endpoint,
+  type ErrorBody,
+  type Holder,
+  type KeepaliveSettings,
+  type NetnsRef,
+  type PostMortem,
+  type Sysctl,
+} from '@keepalive-dashboard/shared';
 
 /** 42 300 ms → "42.3 s" (under a minute keeps a tenth); 599 s → "9 min 59 s"; 7 195 s → "1 h 59 min 55 s", coarse "1 h 59 min". */
 export function formatDuration(ms: number | null, precise = true): string {
@@ -13,6 +25,79 @@ export function formatDuration(ms: number | null, precise = true): string {
   const s = total % 60;
   if (h === 0) return `${m} min ${s} s`;
   return precise ? `${h} h ${m} min ${s} s` : `${h} h ${m} min`;
+}
+
+/**
+ * The one "dead in", wherever it is shown (the table's column, the detail): from NOW to the
+ * predicted death, in the one duration format. Texts that count from the last receive instead
+ * (the retune form's "detected … after its last answer") say so in words.
+ */
+export function deadInText(deadAtMs: number | null, now: number): string {
+  return formatDuration(remainingMs(deadAtMs, now), false);
+}
+
+/** The hover of a "dead in": when, as a local clock time to the second. */
+export function deadAtTitle(deadAtMs: number | null): string | undefined {
+  return deadAtMs === null ? undefined : `predicted death at ${clockTime(deadAtMs)} (local time)`;
+}
+
+/** Why a connection ended, in words: "the kernel gave up after 9 unanswered keepalive probes (ETIMEDOUT)". */
+export function deathCauseText(gone: PostMortem, lastSettings: KeepaliveSettings | null): string {
+  const code = gone.code ? ` (${gone.code})` : '';
+  const n = gone.probesOut;
+  switch (gone.cause) {
+    case 'keepalive':
+      return `the kernel gave up after ${n} unanswered keepalive probe${n === 1 ? '' : 's'}${code}`;
+    case 'user-timeout': {
+      const uto = lastSettings && lastSettings.userTimeoutMs > 0 ? ` of ${formatDuration(lastSettings.userTimeoutMs)}` : '';
+      return `TCP_USER_TIMEOUT${uto} ran out with the peer silent, after ${n} keepalive probe${n === 1 ? '' : 's'}${code}`;
+    }
+    case 'retransmit-timeout':
+      return `data went unacknowledged until the kernel's retransmissions gave up${code}`;
+    case 'reset':
+      return `the peer reset it${code}`;
+    case 'killed':
+      return `it was killed (SOCK_DESTROY)${gone.code && gone.code !== 'ECONNABORTED' ? `; its owner got ${gone.code}` : ''}`;
+    case 'closed':
+      return 'it left the kernel\'s table with no error the server could see: its owner most likely closed it';
+  }
+}
+
+/** "predicted 18:50:03, actual 18:50:03: 0.3 s later than predicted" — or why there is no comparison. */
+export function predictionText(gone: PostMortem): string {
+  const late = gone.seenBy === 'sweep' ? ' (the end was seen by a sweep: up to one sweep interval late)' : '';
+  if (gone.predictedDeadAt === null || gone.errorMs === null) return `no prediction to compare: keepalive was off or its timer unknown${late}`;
+  const diff = gone.errorMs === 0 ? 'exactly as predicted' : `${formatDuration(Math.abs(gone.errorMs))} ${gone.errorMs > 0 ? 'later' : 'earlier'} than predicted`;
+  return `predicted ${clockTime(gone.predictedDeadAt)}, actual ${clockTime(gone.at)}: ${diff}${late}`;
+}
+
+/** The sysctl a socket that never sets a keepalive option reads back (per network namespace). */
+export const KEEPALIVE_SYSCTLS = {
+  idle: 'net.ipv4.tcp_keepalive_time',
+  interval: 'net.ipv4.tcp_keepalive_intvl',
+  count: 'net.ipv4.tcp_keepalive_probes',
+} as const;
+export type KeepaliveSetting = keyof typeof KEEPALIVE_SYSCTLS;
+
+/**
+ * Where a setting's value matches: its namespace's sysctl, or something else set on the socket;
+ * null when either side is unknown. Linux's getsockopt reads the sysctl for an option never set,
+ * so "inherited" and "set to the same value" look alike: equal says "= sysctl", nothing more.
+ */
+export function settingOrigin(setting: KeepaliveSetting, settings: KeepaliveSettings | null, sysctl: Sysctl | null): 'sysctl' | 'socket' | null {
+  if (!settings || !sysctl) return null;
+  const [own, fromSysctl] =
+    setting === 'idle'
+      ? [settings.idleSec, sysctl.keepaliveTimeSec]
+      : setting === 'interval'
+        ? [settings.intervalSec, sysctl.keepaliveIntvlSec]
+        : [settings.count, sysctl.keepaliveProbes];
+  return own === fromSysctl ? 'sysctl' : 'socket';
+}
+
+export function settingOriginText(setting: KeepaliveSetting, origin: 'sysctl' | 'socket' | null): string | null {
+  if (origin === null) return null;
+  return origin === 'sysctl' ? `= sysctl default (${KEEPALIVE_SYSCTLS[setting]})` : 'set on the socket';
 }
 
 export function endpoint(e: Endpoint): string {
