@@ -5,13 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 
 import type { Page } from 'playwright-core';
 
-import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer, until } from './harness.js';
+import { artifact, ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
 
 interface LabEntry {
   id: string;
@@ -120,10 +118,6 @@ test('retune a lab connection from the browser; table, panel, countdown and ss a
   assert.ok(Math.abs(rowCountdown - uiSeconds) < 3, `row countdown ${rowCountdown} s vs panel ${uiSeconds} s`);
 
   await page.screenshot({ path: artifact('e2e-retuned.png') });
-  if (process.env.KA_UPDATE_SCREENSHOT === '1') {
-    mkdirSync(join(ROOT, 'docs'), { recursive: true });
-    copyFileSync(artifact('e2e-retuned.png'), join(ROOT, 'docs/screenshot.png'));
-  }
 
   // Undo puts the socket back: keepalive off, no timer in ss.
   await detail.getByRole('button', { name: 'Undo last change' }).click();
