@@ -223,7 +223,7 @@ test('on reopen the model says again which filter and connection it wants', () =
 
 test('live events merge with the fetched page, newest first; a filter is asked of the server and narrows live events', async () => {
   const urls: string[] = [];
-  const retuned = { seq: 1, at: 1, type: 'retuned', connectionId: 'k', summary: 'idle 7200 → 600', actor: '127.0.0.1' };
+  const retuned = { seq: 1, at: 1, type: 'retuned', connectionId: 'k', summary: 'idle 7200 → 600', actor: '127.0.0.1' } as const;
   const { model } = harness((call) => {
     if (!call.url.startsWith('/api/events')) return undefined;
     urls.push(call.url);

@@ -173,7 +173,7 @@ export class ApiClient {
 
   /** A page of events, newest first: GET /api/events's parameters (limit, before, type, connection, pid, include…). */
   events(query: Record<string, string | number | undefined> = {}): Promise<EventPage> {
-    const params = new URLSearchParams(Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])));
+    const params = new URLSearchParams(Object.entries(query).flatMap(([key, value]): [string, string][] => (value === undefined ? [] : [[key, String(value)]])));
     return this.call('GET', `/api/events?${params.toString()}`);
   }
 
