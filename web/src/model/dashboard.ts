@@ -97,7 +97,7 @@ export class DashboardModel {
     const setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     const clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
     const send = (frame: ClientFrame): void => options.stream.send(frame);
-    const auth = (this.link = new LinkModel(this.localNow));
+    const auth = (this.link = new LinkModel(this.localNow, () => void this.host.refreshHealth()));
     this.namespaces = new NamespacesModel({ api: options.api, setTimer, clearTimer, pollMs: options.namespacesPollMs });
     this.table = new TableModel({ send, setTimer, clearTimer, windowed: options.windowed ?? false, filterDebounceMs: options.filterDebounceMs, windowThrottleMs: options.windowThrottleMs });
     this.host = new HostModel({
@@ -183,8 +183,6 @@ export class DashboardModel {
 
   onLinkStatus(status: LinkStatus): void {
     this.link.onStatus(status);
-    // A socket that never opened may be an auth failure, which a WebSocket cannot tell: ask over HTTP.
-    if (status.state === 'reconnecting' && status.attempt === 1 && status.openedAt === null) void this.host.refreshHealth();
   }
 
   // ---- frames ----

@@ -36,7 +36,14 @@ export interface LinkSlices {
 const INITIAL_LINK: LinkState = { state: 'stopped', attempt: 0, retryAt: null, lastClose: null, openedAt: null, unauthorized: false, lostAt: null };
 
 export class LinkModel extends StateModel<LinkSlices> implements AuthPort {
-  constructor(private readonly localNow: () => number) {
+  /**
+   * `checkSession` asks the server over HTTP whether it still takes our
+   * credentials (its answer comes back through failed() / ok()).
+   */
+  constructor(
+    private readonly localNow: () => number,
+    private readonly checkSession: () => void = () => {},
+  ) {
     super({ link: INITIAL_LINK, server: { readOnly: false, intervalMs: 1000, seq: -1, lastFrameAt: null, clockOffsetMs: 0, lastError: null } });
   }
 
@@ -59,6 +66,10 @@ export class LinkModel extends StateModel<LinkSlices> implements AuthPort {
     // The first moment of a loss counts, not each failed retry after it.
     const lostAt = status.state === 'open' ? null : (before.lostAt ?? (before.state === 'open' ? this.localNow() : null));
     this.set({ link: { ...status, unauthorized: before.unauthorized, lostAt } });
+    // A WebSocket upgrade refused with 401 (a restart with a new token) reaches the browser only as
+    // close code 1006, so each failed attempt asks over HTTP at once instead of waiting for the health
+    // poll. The transport passes through "reconnecting" once per attempt, so this asks once per attempt.
+    if (status.state === 'reconnecting' && before.state !== 'reconnecting') this.checkSession();
   }
 
   /** What a table frame says of the server. */
