@@ -183,6 +183,7 @@ export class DashboardModel {
 
   onLinkStatus(status: LinkStatus): void {
     this.link.onStatus(status);
+    this.table.setLinkOpen(status.state === 'open');
   }
 
   // ---- frames ----

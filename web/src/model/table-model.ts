@@ -29,6 +29,11 @@ export interface TableState {
   cursorId: string | null;
   /** No snapshot yet. */
   loading: boolean;
+  /**
+   * Windowed, with the link down: filter, search and sort were applied here to
+   * the last rows the server sent (not to the host's), until the server answers.
+   */
+  filteredHere: boolean;
 }
 
 export interface TableModelOptions {
@@ -60,10 +65,14 @@ export class TableModel extends StateModel<{ table: TableState }> {
   private visible: { start: number; end: number } = { start: 0, end: 0 };
   /** A keyboard move to a row not yet on hand: the cursor lands on it when it arrives. */
   private pendingCursorIndex: number | null = null;
+  /** The query the window on hand answers. */
+  private heldQuery: string | null = null;
+  /** The stream is open: the server can filter a windowed table. */
+  private linkOpen = false;
 
   constructor(private readonly options: TableModelOptions) {
     super({
-      table: { mode: 'live', rows: [], offset: 0, total: 0, known: 0, totals: null, sort: DEFAULT_SORT, filter: EMPTY_FILTER, filterErrors: {}, cursorId: null, loading: true },
+      table: { mode: 'live', rows: [], offset: 0, total: 0, known: 0, totals: null, sort: DEFAULT_SORT, filter: EMPTY_FILTER, filterErrors: {}, cursorId: null, loading: true, filteredHere: false },
     });
   }
 
@@ -98,6 +107,7 @@ export class TableModel extends StateModel<{ table: TableState }> {
 
   /** The transport reopened: the server knows nothing of this client, so say it again. */
   onStreamOpen(): void {
+    this.linkOpen = true;
     if (this.options.windowed) {
       // Queued by the transport and flushed as the socket opens: the first screen waits for nothing else.
       this.window.reset();
@@ -106,6 +116,11 @@ export class TableModel extends StateModel<{ table: TableState }> {
     }
     if (!sameFilter(this.parsedFilter.filter, {})) this.options.send({ type: 'filter', filter: this.parsedFilter.filter });
     this.sentFilter = this.parsedFilter.filter;
+  }
+
+  /** The link went down (or came back): while down, a windowed table's filter and sort apply here. */
+  setLinkOpen(open: boolean): void {
+    this.linkOpen = open;
   }
 
   // ---- frames ----
@@ -126,6 +141,7 @@ export class TableModel extends StateModel<{ table: TableState }> {
 
   applyWindow(frame: WindowFrame): void {
     const current = this.window.apply(frame);
+    if (current) this.heldQuery = this.sentQuery;
     if (this.captureSet || !current) this.setTable({ totals: frame.totals });
     else this.showWindow(frame.totals);
   }
@@ -152,7 +168,24 @@ export class TableModel extends StateModel<{ table: TableState }> {
       cursorId = landed.id;
       this.pendingCursorIndex = null;
     }
-    this.setTable({ ...shown, known: totals?.connections ?? 0, totals, cursorId, loading: false });
+    this.setTable({ ...shown, known: totals?.connections ?? 0, totals, cursorId, loading: false, filteredHere: false });
+  }
+
+  /**
+   * The live window as the current query would show it: the server's answer,
+   * or — the link down and the query changed since — the rows last received,
+   * filtered and sorted here with the same shared functions the server uses.
+   */
+  private showLiveWindow(): void {
+    const held = this.window.rows();
+    if (this.linkOpen || !held || queryKey(this.windowQuery()) === this.heldQuery) {
+      this.showWindow();
+      return;
+    }
+    const table = this.state.table;
+    const rows = sortViews(applyFilter(held.rows, this.parsedFilter, table.filter.search), table.sort);
+    const cursorId = rows.some((r) => r.id === table.cursorId) ? table.cursorId : null;
+    this.setTable({ rows, offset: 0, total: rows.length, cursorId, loading: false, filteredHere: true });
   }
 
   private liveChanged(totals: Totals): void {
@@ -176,7 +209,7 @@ export class TableModel extends StateModel<{ table: TableState }> {
       return;
     }
     this.setTable({ mode: 'live', cursorId: null, rows: [], offset: 0, total: 0, known: 0, loading: true });
-    this.showWindow();
+    this.showLiveWindow();
     // Sorted or filtered while the capture was shown: the server's window follows now.
     if (queryKey(this.windowQuery()) !== this.sentQuery) this.sendWindow();
   }
@@ -224,7 +257,8 @@ export class TableModel extends StateModel<{ table: TableState }> {
     if (!this.windowLive) this.recomputeRows();
     if (this.options.windowed) {
       // Rows in the old order would sit at the wrong places: placeholders until the new order comes.
-      if (!this.captureSet) this.setTable({ rows: [] });
+      if (!this.captureSet && this.linkOpen) this.setTable({ rows: [] });
+      else if (!this.captureSet) this.showLiveWindow();
       this.sendWindow();
     }
   }
@@ -233,8 +267,10 @@ export class TableModel extends StateModel<{ table: TableState }> {
     const filter = { ...this.state.table.filter, ...patch };
     this.parsedFilter = parseFilter(filter);
     this.setTable({ filter, filterErrors: this.parsedFilter.errors });
-    // A windowed table keeps showing the rows it has until the server's answer replaces them.
+    // A windowed table keeps showing the rows it has until the server's answer replaces them;
+    // with the link down no answer comes, so the rows it has are filtered here meanwhile.
     if (!this.windowLive) this.recomputeRows();
+    else if (!this.linkOpen) this.showLiveWindow();
     this.scheduleFilterSend();
   }
 

@@ -141,6 +141,7 @@ export function Totals() {
         Showing <strong>{fmt(table.total)}</strong> of {fmt(table.known)}
         {capture ? ' in the capture' : ''}
       </span>
+      {table.filteredHere && <span data-testid="filtered-here">filtered here from the last rows received; the server applies it when the link is back</span>}
       {!capture && totals && (
         <>
           <span>host: {fmt(totals.connections)} connections</span>
