@@ -67,6 +67,7 @@ test('causes in words, and the prediction against the fact', () => {
   assert.match(deathCauseText({ ...GONE, cause: 'closed', code: null }, SETTINGS), /owner most likely closed it/);
   assert.match(deathCauseText({ ...GONE, cause: 'user-timeout' }, { ...SETTINGS, userTimeoutMs: 20_000 }), /^TCP_USER_TIMEOUT of 20\.0 s ran out/);
   assert.match(predictionText({ ...GONE, errorMs: -1500 }), /: 1\.5 s earlier than predicted$/);
+  assert.match(predictionText({ ...GONE, errorMs: 40 }), /: within 0\.1 s of the prediction$/);
   assert.match(predictionText({ ...GONE, predictedDeadAt: null, errorMs: null, seenBy: 'sweep' }), /^no prediction.*sweep/);
 });
 

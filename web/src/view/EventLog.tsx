@@ -97,7 +97,7 @@ function EventTable({ events, onShow }: { events: readonly DashboardEvent[]; onS
       </thead>
       <tbody>
         {events.map((e) => (
-          <tr key={e.seq} className={`event-${e.type}`} data-seq={e.seq}>
+          <tr key={e.seq} className={`event-${e.type}`} data-seq={e.seq} data-connection={e.connectionId ?? undefined}>
             <td title={new Date(e.at).toISOString()}>{clockTime(e.at)}</td>
             <td>{e.type}</td>
             <td>

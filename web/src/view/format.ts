@@ -67,7 +67,8 @@ export function deathCauseText(gone: PostMortem, lastSettings: KeepaliveSettings
 export function predictionText(gone: PostMortem): string {
   const late = gone.seenBy === 'sweep' ? ' (the end was seen by a sweep: up to one sweep interval late)' : '';
   if (gone.predictedDeadAt === null || gone.errorMs === null) return `no prediction to compare: keepalive was off or its timer unknown${late}`;
-  const diff = gone.errorMs === 0 ? 'exactly as predicted' : `${formatDuration(Math.abs(gone.errorMs))} ${gone.errorMs > 0 ? 'later' : 'earlier'} than predicted`;
+  // Under a tenth of a second the one format would read "0.0 s later": say it plainly instead.
+  const diff = Math.abs(gone.errorMs) < 100 ? 'within 0.1 s of the prediction' : `${formatDuration(Math.abs(gone.errorMs))} ${gone.errorMs > 0 ? 'later' : 'earlier'} than predicted`;
   return `predicted ${clockTime(gone.predictedDeadAt)}, actual ${clockTime(gone.at)}: ${diff}${late}`;
 }
 
