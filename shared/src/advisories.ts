@@ -57,7 +57,7 @@ export function keepaliveAdvisories(
   if (userTimeoutMs > 0 && userTimeoutMs < idleSec * 1000) {
     out.push({
       code: 'user-timeout-below-idle',
-      message: `TCP_USER_TIMEOUT ${userTimeoutMs} ms is shorter than idle ${idleSec} s: the connection dies one interval after the first probe (${deadAfterLastRecvMs(settings) / 1000} s)`,
+      message: `TCP_USER_TIMEOUT ${userTimeoutMs} ms is shorter than idle ${idleSec} s: the connection dies one interval after the first probe (${deadAfterLastRecvMs(settings) / 1000} s after the last receive)`,
     });
   } else if (userTimeoutMs > 0 && userTimeoutMs < (idleSec + intervalSec * count) * 1000) {
     out.push({
