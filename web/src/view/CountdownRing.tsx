@@ -17,10 +17,15 @@ const CIRCUMFERENCE = 2 * Math.PI * R;
 // One tick's glide: linear, as the timer runs.
 const GLIDE = 'stroke-dashoffset 1s linear';
 
-/** A short label for the keepalive phase. */
-function phaseLabel(view: ConnectionView): string {
+/** A short label for the keepalive phase; a suspended one says what holds it. */
+export function phaseLabel(view: ConnectionView): string {
   const phase = keepalivePhase(view);
-  return phase === 'suspended' ? 'suspended: data in flight' : phase;
+  if (phase !== 'suspended') return phase;
+  // The kernel re-arms keepalive while anything waits to be sent. With a zero
+  // window nothing is in flight: the persist timer probes the window instead.
+  if (view.timer.kind === 'persist') return "suspended: the peer's window is zero (window probes, not keepalive)";
+  if ((view.tcpInfo?.unacked ?? 0) > 0) return 'suspended: data in flight';
+  return 'suspended: data queued, not yet sent';
 }
 
 export function CountdownRing({ view, rearms }: { view: ConnectionView; rearms: number }) {
