@@ -6,6 +6,7 @@
  */
 import type { CDPSession, Page } from 'playwright-core';
 
+import { startRendererCpu } from './lib/renderer-cpu.js';
 import { percentile, round, sleep } from './server/stats.js';
 import { PROBE_INIT_SCRIPT, scrollScript, type ScrollProbe } from './ui/page-probe.js';
 
@@ -13,8 +14,10 @@ export { PROBE_INIT_SCRIPT };
 
 export interface RestWindow {
   seconds: number;
-  /** Main-thread task time ÷ wall time, %. */
+  /** Main-thread task time ÷ wall time, % (CDP TaskDuration: wall time in tasks, preemption included). */
   busyPercent: number;
+  /** CPU the kernel charged the renderer main thread ÷ wall time, %. */
+  mainThreadCpuPercent: number;
   layoutsPerSec: number;
   styleRecalcsPerSec: number;
   scriptMsPerSec: number;
@@ -35,6 +38,9 @@ export interface ScrollWindow {
   layoutsPerFrame: number;
   heapUsedMb: number;
   heapUsedAfterGcMb: number;
+  /** Long Animation Frames (> 50 ms) and their longest scripts, as Chromium attributes them. */
+  longFrames: number;
+  longFrameScripts: string[];
 }
 
 const ROWS_TIMEOUT_MS = 240_000;
@@ -57,17 +63,20 @@ async function metrics(cdp: CDPSession): Promise<Map<string, number>> {
 }
 
 /** Chromium's counters over `seconds` with the page left alone. Durations are seconds of main-thread time. */
-export async function measureRest(cdp: CDPSession, seconds: number): Promise<RestWindow> {
+export async function measureRest(cdp: CDPSession, seconds: number, profileMarker: string): Promise<RestWindow> {
   await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
   const before = await metrics(cdp);
+  const cpuPercent = startRendererCpu(profileMarker);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const after = await metrics(cdp);
+  const mainThreadCpuPercent = cpuPercent();
   const wallSec = (performance.now() - t0) / 1000;
   const perSec = (name: string): number => ((after.get(name) ?? 0) - (before.get(name) ?? 0)) / wallSec;
   return {
     seconds: round(wallSec, 1) as number,
     busyPercent: round(perSec('TaskDuration') * 100, 1) as number,
+    mainThreadCpuPercent: round(mainThreadCpuPercent, 1) as number,
     layoutsPerSec: round(perSec('LayoutCount'), 2) as number,
     styleRecalcsPerSec: round(perSec('RecalcStyleCount'), 2) as number,
     scriptMsPerSec: round(perSec('ScriptDuration') * 1000, 1) as number,
@@ -97,5 +106,7 @@ export async function measureScroll(page: Page, cdp: CDPSession, seconds: number
     layoutsPerFrame: round(((after.get('LayoutCount') ?? 0) - (before.get('LayoutCount') ?? 0)) / frames, 2) as number,
     heapUsedMb: round(heapUsedMb, 1) as number,
     heapUsedAfterGcMb: round((gc.get('JSHeapUsedSize') ?? 0) / MB, 1) as number,
+    longFrames: scroll.longFrames.length,
+    longFrameScripts: [...new Set(scroll.longFrames.map((f) => f.topScript ?? `no script (render ${Math.round(f.renderMs)} ms)`))].slice(0, 8),
   };
 }

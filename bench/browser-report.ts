@@ -26,8 +26,9 @@ interface Line {
   met: boolean | null;
 }
 
-// "No layout per frame": a frame is 1/60 s; one layout a second (the countdowns' tick) is the design.
-const LAYOUTS_PER_SEC_GOAL = 2;
+// "No layout per frame": a layout per frame is 60 /s. The design is one a second (the countdowns'
+// tick) plus one per stream update that changes what is shown; the bound is a tenth of the frames.
+const LAYOUTS_PER_SEC_GOAL = 6;
 // rAF intervals are whole vsyncs (16.7 ms at 60 Hz), never below: "16 ms a frame" is one vsync.
 const FRAME_GOAL_MS = 16.7;
 
@@ -37,8 +38,9 @@ function linesFor(size: SizeRun, restGoals: boolean, scrollGoals: boolean): Line
   const r = size.rest;
   if (r) {
     lines.push(
-      { figure: `at rest, ${at}: main thread busy`, goal: restGoals ? '≤ 5%' : '—', value: `${r.busyPercent}% (script ${r.scriptMsPerSec} ms/s)`, met: restGoals ? r.busyPercent <= 5 : null },
-      { figure: `at rest, ${at}: layouts`, goal: restGoals ? `≤ ${LAYOUTS_PER_SEC_GOAL} /s (no layout per frame)` : '—', value: `${r.layoutsPerSec} /s`, met: restGoals ? r.layoutsPerSec <= LAYOUTS_PER_SEC_GOAL : null },
+      { figure: `at rest, ${at}: main thread busy (CDP task time)`, goal: restGoals ? '≤ 5%' : '—', value: `${r.busyPercent}% (script ${r.scriptMsPerSec} ms/s)`, met: restGoals ? r.busyPercent <= 5 : null },
+      { figure: `at rest, ${at}: main thread CPU (the kernel's count; preemption not included)`, goal: restGoals ? '≤ 5%' : '—', value: `${r.mainThreadCpuPercent}%`, met: restGoals ? r.mainThreadCpuPercent <= 5 : null },
+      { figure: `at rest, ${at}: layouts`, goal: restGoals ? `no layout per frame (60 /s): ≤ ${LAYOUTS_PER_SEC_GOAL} /s` : '—', value: `${r.layoutsPerSec} /s`, met: restGoals ? r.layoutsPerSec <= LAYOUTS_PER_SEC_GOAL : null },
       { figure: `at rest, ${at}: style recalcs`, goal: '—', value: `${r.styleRecalcsPerSec} /s`, met: null },
       { figure: `at rest, ${at}: JS heap used, DOM nodes`, goal: '—', value: `${r.heapUsedMb} MB, ${r.domNodes} nodes`, met: null },
     );
@@ -50,6 +52,7 @@ function linesFor(size: SizeRun, restGoals: boolean, scrollGoals: boolean): Line
       { figure: `scroll, ${at}: main-thread work per frame, p95`, goal: '—', value: `${s.workP95Ms} ms`, met: null },
       { figure: `scroll, ${at}: JS heap used after the scroll (after a GC)`, goal: scrollGoals ? '≤ 200 MB' : '—', value: `${s.heapUsedMb} MB (${s.heapUsedAfterGcMb} MB)`, met: scrollGoals ? s.heapUsedMb <= 200 : null },
       { figure: `scroll, ${at}: layouts per frame`, goal: '—', value: String(s.layoutsPerFrame), met: null },
+      { figure: `scroll, ${at}: long animation frames (> 50 ms), longest scripts`, goal: '—', value: `${s.longFrames}: ${s.longFrameScripts.join('; ') || '—'}`, met: null },
     );
   }
   return lines;

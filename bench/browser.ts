@@ -30,6 +30,7 @@ import { labelOption, positiveInt, serverRootOption } from './lib/options.js';
 import { writeResults } from './lib/results.js';
 import { startCliServer } from './scale/cli-server.js';
 import { environment, preflight } from './scale/environment.js';
+import { waitForReadBack } from './scale/health.js';
 import { sleep } from './server/stats.js';
 
 const REST_PAIRS = 5_000;
@@ -39,6 +40,10 @@ const KEEPALIVE_EVERY_NTH_PAIR = 5;
 const SETTLE_MS = 5_000;
 // Ten 28 px rows a frame, as bench/ui.ts: every frame mounts new rows.
 const PX_PER_FRAME = 280;
+// The profile directory's prefix: finds this run's renderer among other Chromiums on the host.
+const PROFILE_PREFIX = 'ka-bench-browser-';
+// Until every socket's settings were read once, rows on screen still change as they arrive.
+const READ_BACK_CAP_MS = 120_000;
 
 const loads = (): number[] => loadavg().map((v) => Number(v.toFixed(2)));
 
@@ -65,7 +70,9 @@ async function measureSize(pairs: number, scroll: boolean, options: ReturnType<t
   const killServer = (): void => server.killNow();
   process.once('exit', killServer);
   try {
-    const browser = await launchFreshChromium('ka-bench-browser-');
+    const readBack = await waitForReadBack(server.base, server.token, server.spawnedAt, READ_BACK_CAP_MS);
+    if (readBack.reported && readBack.doneAfterMs === null) size.errors.push(`read-back not done within ${READ_BACK_CAP_MS / 1000} s: rows may still change at rest`);
+    const browser = await launchFreshChromium(PROFILE_PREFIX);
     try {
       const page: Page = browser.context.pages()[0] ?? (await browser.context.newPage());
       page.on('pageerror', (error) => size.errors.push(`page error: ${error.message}`));
@@ -74,8 +81,8 @@ async function measureSize(pairs: number, scroll: boolean, options: ReturnType<t
       await page.goto(server.loginUrl);
       await waitForRows(page);
       await sleep(SETTLE_MS);
-      size.rest = await measureRest(cdp, options.restSeconds);
-      log(`${pairs * 2} sockets at rest: ${size.rest.busyPercent}% busy, ${size.rest.layoutsPerSec} layouts/s, ${size.rest.styleRecalcsPerSec} style recalcs/s`);
+      size.rest = await measureRest(cdp, options.restSeconds, PROFILE_PREFIX);
+      log(`${pairs * 2} sockets at rest: ${size.rest.busyPercent}% busy (${size.rest.mainThreadCpuPercent}% CPU), ${size.rest.layoutsPerSec} layouts/s, ${size.rest.styleRecalcsPerSec} style recalcs/s`);
       if (scroll) {
         size.scroll = await measureScroll(page, cdp, options.scrollSeconds, PX_PER_FRAME);
         log(`${pairs * 2} sockets scrolling: frame p95 ${size.scroll.frameP95Ms} ms, heap ${size.scroll.heapUsedMb} MB`);
