@@ -23,3 +23,6 @@ export const rowNode = (view: ConnectionView): ReactNode => (
     </tbody>
   </table>
 );
+
+/** The text of rendered HTML, tags taken out (entities kept, so escaped markup still reads as escaped). */
+export const textOf = (html: string): string => html.replace(/<[^>]*>/g, '');

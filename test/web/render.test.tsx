@@ -10,7 +10,7 @@ import { DetailPanel } from '../../web/src/view/DetailPanel.js';
 import { RetuneForm } from '../../web/src/view/RetuneForm.js';
 import { StatusBar } from '../../web/src/view/StatusBar.js';
 import { tcpInfoRow } from '../../web/src/view/format.js';
-import { renderer, rowNode } from './render-env.js';
+import { renderer, rowNode, textOf } from './render-env.js';
 import { kaView, snapshot } from './views.js';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -31,7 +31,7 @@ test('a process named like HTML is shown as text, never as markup', () => {
   const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'evil', holders: [{ pid: 66, fd: 7, comm: EVIL, cmdline: '', uid: null, user: null, unit: null }] });
   const row = render(rowNode(v));
   assert.ok(!row.includes('<img'), row);
-  assert.ok(row.includes('&lt;img src=x onerror=alert(1)&gt; (66)'));
+  assert.ok(textOf(row).includes('&lt;img src=x onerror=alert(1)&gt; (66)'), row);
   model.onFrame(snapshot([v], 1_000_000));
   model.select('evil');
   const detail = render(<DetailPanel />);
@@ -115,7 +115,9 @@ test('a bidi override in a process name is shown escaped in the row and the deta
   const v = kaView(1_000_000, 5_000, 0, undefined, { id: 'bidi', holders: [holder] });
   const row = render(rowNode(v));
   assert.ok(!row.includes('\u202e'), 'the override character never reaches the page');
-  assert.ok(row.includes('pay\\u{202E}gnp.exe (7454)'), row);
+  assert.ok(textOf(row).includes('pay\\u{202E}gnp.exe (7454)'), row);
+  // A long name is cut before its pid, never the pid: it sits in a part that does not shrink.
+  assert.ok(row.includes('<span class="kept"> (7454)</span>'), row);
   model.onFrame(snapshot([v], 1_000_000));
   model.select('bidi');
   const detail = render(<DetailPanel />);
@@ -137,4 +139,12 @@ test('a lost live link is said with since-when and dims the table; a capture nev
   assert.match(render(<StatusBar />), /data-testid="stale-banner"[^>]*>Disconnected since/);
   model.onLinkStatus(status('open'));
   assert.equal(model.getState().link.lostAt, null);
+});
+
+test('an endpoint keeps its port in a part of the cell that does not shrink; the cell still reads address:port', () => {
+  const { render } = setup();
+  const v = kaView(1_000_000, 5_000, 0, undefined, { local: { address: '::ffff:127.0.0.1', port: 48123 }, peer: { address: '127.0.0.1', port: 5432 } });
+  const row = render(rowNode(v));
+  assert.match(row, /<span class="cut">\[::ffff:127\.0\.0\.1\]<\/span><span class="kept">:48123<\/span>/);
+  assert.match(textOf(row), /127\.0\.0\.1:5432/);
 });

@@ -55,6 +55,11 @@ export interface ColumnDef {
   /** The cell's class names (the stylesheet keys on them). */
   cellClass(view: ConnectionView): string;
   cellTitle(view: ConnectionView): string | undefined;
+  /**
+   * The end of the text that must stay in view when the cell is too narrow
+   * (a port, a pid): the rest is cut with an ellipsis before it, never it.
+   */
+  keep?(view: ConnectionView): string;
   /** At least one field; some columns export more than they show (a pid beside the name, an absolute time beside a countdown). */
   exports: readonly ExportField[];
 }
@@ -80,6 +85,14 @@ const iso = (at: number | null): string | null => (at === null ? null : new Date
 const field = (name: string, value: ExportField['value']): ExportField => ({ name, value });
 
 type Spec = Omit<ColumnDef, 'id' | 'sortKey' | 'live' | 'cellClass' | 'cellTitle'> & Partial<Pick<ColumnDef, 'live' | 'cellClass' | 'cellTitle'>>;
+
+/** ":443" of "[::ffff:127.0.0.1]:443": the port outlives a long address. */
+const portPart = (text: string): string => text.slice(text.lastIndexOf(':'));
+/** "(1234) +2" of "python3 (1234) +2": the pid outlives a long name. */
+const pidPart = (text: string): string => {
+  const at = text.lastIndexOf(' (');
+  return at < 0 ? '' : text.slice(at);
+};
 
 function column(id: ColumnId, spec: Spec): ColumnDef {
   return { id, sortKey: SORT_KEYS[id], live: false, cellClass: () => (spec.numeric ? 'num' : ''), cellTitle: () => undefined, ...spec };
@@ -119,13 +132,14 @@ export const COLUMNS: readonly ColumnDef[] = [
     cellTitle: (v) => netnsTitle(v.netns),
     exports: [field('netns', (v) => v.netns?.label ?? null), field('netns_inode', (v) => v.netns?.inode ?? null)],
   }),
-  column('local', { label: 'Local', title: 'Local address:port', numeric: false, text: (v) => endpoint(v.local), cellClass: () => 'c-endpoint', cellTitle: (v) => endpoint(v.local), exports: [field('local', (v) => endpoint(v.local))] }),
-  column('peer', { label: 'Peer', title: 'Peer address:port', numeric: false, text: (v) => endpoint(v.peer), cellClass: () => 'c-endpoint', cellTitle: (v) => endpoint(v.peer), exports: [field('peer', (v) => endpoint(v.peer))] }),
+  column('local', { label: 'Local', title: 'Local address:port', numeric: false, text: (v) => endpoint(v.local), keep: (v) => portPart(endpoint(v.local)), cellClass: () => 'c-endpoint', cellTitle: (v) => endpoint(v.local), exports: [field('local', (v) => endpoint(v.local))] }),
+  column('peer', { label: 'Peer', title: 'Peer address:port', numeric: false, text: (v) => endpoint(v.peer), keep: (v) => portPart(endpoint(v.peer)), cellClass: () => 'c-endpoint', cellTitle: (v) => endpoint(v.peer), exports: [field('peer', (v) => endpoint(v.peer))] }),
   column('process', {
     label: 'Process',
     title: 'Command (pid) holding the socket',
     numeric: false,
     text: processLabel,
+    keep: (v) => pidPart(processLabel(v)),
     cellClass: () => 'c-process',
     cellTitle: (v) => holdersTitle(v) || undefined,
     exports: [

@@ -12,7 +12,7 @@ import { useEnv, useModelState } from './context.js';
 import { DetailPanel } from './DetailPanel.js';
 import { Drawer } from './Drawer.js';
 import { EventLog } from './EventLog.js';
-import { FilterBar, Totals } from './FilterBar.js';
+import { FilterBar, Totals, ViewActions } from './FilterBar.js';
 import { TableOrGroups } from './GroupTable.js';
 import { HostPanel } from './HostPanel.js';
 import { LabPanel } from './LabPanel.js';
@@ -92,7 +92,10 @@ export function App() {
       <StatusBar />
       <main className="main">
         <FilterBar />
-        <Totals />
+        <div className="table-bar">
+          <Totals />
+          <ViewActions />
+        </div>
         <CaptureBanner />
         <div className="work">
           <Split top={<TableOrGroups />} bottom={panels} bottomExpanded={panelsExpanded} />

@@ -44,9 +44,21 @@ function Cell({ column, view }: { column: ColumnDef; view: ConnectionView }) {
       </td>
     );
   }
+  const text = column.text(view, 0);
+  const keep = column.keep?.(view) ?? '';
+  if (keep && keep.length < text.length && text.endsWith(keep)) {
+    return (
+      <td className={className} title={title}>
+        <span className="cell-keep">
+          <span className="cut">{text.slice(0, text.length - keep.length)}</span>
+          <span className="kept">{keep}</span>
+        </span>
+      </td>
+    );
+  }
   return (
     <td className={className} title={title}>
-      {column.text(view, 0)}
+      {text}
     </td>
   );
 }

@@ -75,9 +75,6 @@ export function FilterBar() {
       <button type="button" onClick={() => model.clearFilter()} disabled={!active}>
         Clear
       </button>
-      <ExportButtons />
-      <GroupByPicker />
-      <BulkRetuneButton />
       {(['port', 'address', 'state', 'expr'] as const).map(
         (field) =>
           errors[field] && (
@@ -126,6 +123,17 @@ function NamespacePicker({ value, onPick }: { value: string; onPick: (netns: str
           </option>
         ))}
       </select>
+    </div>
+  );
+}
+
+/** What to do with the rows shown: group them, retune them, export them. Beside the count, so the filters keep one row. */
+export function ViewActions() {
+  return (
+    <div className="view-actions">
+      <GroupByPicker />
+      <BulkRetuneButton />
+      <ExportButtons />
     </div>
   );
 }
