@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { phaseLabel } from '../../web/src/view/CountdownRing.js';
+import { phaseLabel } from '../../web/src/view/format.js';
 import { kaView } from './views.js';
 
 const NOW = 1_000_000;

@@ -7,26 +7,15 @@
  * it grows (a re-arm), so nothing runs in script between ticks.
  */
 import { useEffect, useRef } from 'react';
-import { cycleMs, kernelTimerAt, keepalivePhase, nextProbeAt, probesAllowed, probesOut, remainingMs, type ConnectionView } from '@keepalive-dashboard/shared';
+import { cycleMs, kernelTimerAt, nextProbeAt, probesAllowed, probesOut, remainingMs, type ConnectionView } from '@keepalive-dashboard/shared';
 
 import { useEnv } from './context.js';
-import { formatDuration } from './format.js';
+import { formatDuration, phaseLabel } from './format.js';
 
 const R = 64;
 const CIRCUMFERENCE = 2 * Math.PI * R;
 // One tick's glide: linear, as the timer runs.
 const GLIDE = 'stroke-dashoffset 1s linear';
-
-/** A short label for the keepalive phase; a suspended one says what holds it. */
-export function phaseLabel(view: ConnectionView): string {
-  const phase = keepalivePhase(view);
-  if (phase !== 'suspended') return phase;
-  // The kernel re-arms keepalive while anything waits to be sent. With a zero
-  // window nothing is in flight: the persist timer probes the window instead.
-  if (view.timer.kind === 'persist') return "suspended: the peer's window is zero (window probes, not keepalive)";
-  if ((view.tcpInfo?.unacked ?? 0) > 0) return 'suspended: data in flight';
-  return 'suspended: data queued, not yet sent';
-}
 
 export function CountdownRing({ view, rearms }: { view: ConnectionView; rearms: number }) {
   const { frames } = useEnv();

@@ -2,6 +2,7 @@
 import {
   escapeControl,
   formatEndpoint,
+  keepalivePhase,
   remainingMs,
   type ConnectionView,
   type Endpoint,
@@ -211,4 +212,15 @@ export function tcpInfoRow(key: string, value: number | boolean | string): { nam
   if (unit === 'us' && value >= 1000) return { name: key, value: (value / 1000).toFixed(value >= 100_000 ? 0 : 2), unit: 'ms' };
   if (unit === 'ms' && value >= 10_000) return { name: key, value: (value / 1000).toFixed(1), unit: 's' };
   return { name: key, value: value.toLocaleString('en-US'), unit: UNIT_TEXT[unit] };
+}
+
+/** A short label for the keepalive phase; a suspended one says what holds it. */
+export function phaseLabel(view: ConnectionView): string {
+  const phase = keepalivePhase(view);
+  if (phase !== 'suspended') return phase;
+  // The kernel re-arms keepalive while anything waits to be sent. With a zero
+  // window nothing is in flight: the persist timer probes the window instead.
+  if (view.timer.kind === 'persist') return "suspended: the peer's window is zero (window probes, not keepalive)";
+  if ((view.tcpInfo?.unacked ?? 0) > 0) return 'suspended: data in flight';
+  return 'suspended: data queued, not yet sent';
 }
