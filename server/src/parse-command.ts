@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Connection } from '@keepalive-dashboard/shared';
 
 import { parseNetstat } from './sources/netstat.js';
-import { parseProcNetTcp, procFamilyOf } from './sources/proc.js';
+import { parseProcNetTcp } from './sources/proc.js';
 import { parseSs } from './sources/ss.js';
 import type { ParseResult } from './sources/types.js';
 
@@ -20,7 +20,7 @@ Lines it cannot read go to stderr as FILE:LINE: message; they do not change the 
 
   --format ss       output of ss -tan with any of -o -e -i -H -O (never needs -p)
   --format netstat  output of netstat -tanoeW
-  --format proc     contents of /proc/net/tcp or /proc/net/tcp6 (family from the address width)
+  --format proc     contents of /proc/net/tcp, /proc/net/tcp6 or both (each line's family from its address width)
   --user-hz N       ticks per second of /proc timers (default 100; getconf CLK_TCK on the capturing host)
   -h, --help        show this help
 
@@ -68,7 +68,8 @@ function parseCommandLine(argv: string[]): { help: true } | { help: false; forma
 export function parseText(format: Format, text: string, userHz: number): ParseResult {
   if (format === 'ss') return parseSs(text);
   if (format === 'netstat') return parseNetstat(text);
-  return parseProcNetTcp(text, procFamilyOf(text) ?? 4, userHz);
+  // A capture may be `cat /proc/net/tcp /proc/net/tcp6`: each line's family from its address.
+  return parseProcNetTcp(text, 'mixed', userHz);
 }
 
 export async function runParse(argv: string[], io: ParseCommandIo): Promise<number> {

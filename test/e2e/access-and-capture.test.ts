@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 
 import { parseNetstat } from '@keepalive-dashboard/server/sources/netstat';
-import { parseProcNetTcp, procFamilyOf } from '@keepalive-dashboard/server/sources/proc';
+import { parseProcNetTcp } from '@keepalive-dashboard/server/sources/proc';
 import { parseSs } from '@keepalive-dashboard/server/sources/ss';
 
 import { artifact, ensureWebBuild, openBrowser, requireChromium, ROOT, startServer } from './harness.js';
@@ -41,7 +41,7 @@ test('a saved ss capture opens read-only in the same table', { timeout: 120_000 
     await page.route('**/api/parse', async (route) => {
       const body = JSON.parse(route.request().postData() ?? '{}') as { format: string; text: string; userHz?: number };
       const result =
-        body.format === 'ss' ? parseSs(body.text) : body.format === 'netstat' ? parseNetstat(body.text) : parseProcNetTcp(body.text, procFamilyOf(body.text) ?? 4, body.userHz ?? 100);
+        body.format === 'ss' ? parseSs(body.text) : body.format === 'netstat' ? parseNetstat(body.text) : parseProcNetTcp(body.text, 'mixed', body.userHz ?? 100);
       await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(result) });
     });
   }

@@ -42,7 +42,6 @@ type Parse = (text: string) => unknown;
 const PARSERS: Record<string, Parse> = {
   ss: (text) => parseText('ss', text, 100),
   netstat: (text) => parseText('netstat', text, 100),
-  // parseText also guesses tcp or tcp6 (procFamilyOf): the function the finding hit.
   proc: (text) => parseText('proc', text, 100),
   'web capture sniffer': detectCaptureFormat,
 };

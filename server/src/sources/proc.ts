@@ -21,7 +21,7 @@ import { execFile } from 'node:child_process';
 import { connectionId, eachLine, type Connection, type TimerKind } from '@keepalive-dashboard/shared';
 
 import { ANY6, formatIpv4, formatIpv6, type Family } from './address.js';
-import { MAX_LINE_CHARS, overlongLine } from './text-lines.js';
+import { overlongLine } from './text-lines.js';
 import { stateFromNumber } from './state-names.js';
 import { SourceUnavailableError, type ParseIssue, type ParseResult, type Source } from './types.js';
 
@@ -35,9 +35,6 @@ const LINE =
 
 /** What `.` does not match: a tail holding one was never a /proc line. */
 const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
-
-/** A line's sl and first address, to tell tcp from tcp6. */
-const FIRST_ADDRESS = /^\s*\d+:\s+([0-9A-Fa-f]+):/;
 
 export interface ProcParseOptions {
   /** Byte order of the host that wrote the file (default: this host's). */
@@ -55,11 +52,18 @@ function decodeAddress(hex: string, family: Family, littleEndian: boolean): stri
   return bytes.every((b) => b === 0) ? ANY6 : formatIpv6(bytes);
 }
 
-function parseLine(line: number, text: string, family: Family, userHz: number, littleEndian: boolean): Connection | ParseIssue {
+/** A table's own family, or 'mixed': each line's family from its address width (a capture of `cat /proc/net/tcp /proc/net/tcp6`). */
+export type ProcFamily = Family | 'mixed';
+
+const WIDTH_FAMILY: Readonly<Record<number, Family>> = { 8: 4, 32: 6 };
+
+function parseLine(line: number, text: string, tableFamily: ProcFamily, userHz: number, littleEndian: boolean): Connection | ParseIssue {
   const m = LINE.exec(text);
   const rest = m ? text.slice(m[0].length) : '';
   if (!m || LINE_TERMINATOR.test(rest)) return { line, message: 'not a /proc/net/tcp line', text };
   const [, localHex = '', localPort = '', peerHex = '', peerPort = '', st = '', txq = '', rxq = '', tr = '', when = '', retrnsmtHex = '', uid = '', probesText = '', inode = ''] = m;
+  const family = tableFamily === 'mixed' ? WIDTH_FAMILY[localHex.length] : tableFamily;
+  if (family === undefined) return { line, message: `address is ${localHex.length} hex digits, expected 8 (IPv4) or 32 (IPv6)`, text };
   const width = family === 4 ? 8 : 32;
   if (localHex.length !== width || peerHex.length !== width) {
     return { line, message: `address is ${localHex.length} hex digits, expected ${width} for IPv${family}`, text };
@@ -101,10 +105,11 @@ function parseLine(line: number, text: string, family: Family, userHz: number, l
 }
 
 /**
- * Parses the text of /proc/net/tcp (family 4) or /proc/net/tcp6 (family 6).
+ * Parses the text of /proc/net/tcp (family 4), /proc/net/tcp6 (family 6), or
+ * a capture that may hold both ('mixed').
  * Never throws; a `userHz` that is not positive gives one issue at line 0 and no connections.
  */
-export function parseProcNetTcp(text: string, family: Family, userHz: number, options: ProcParseOptions = {}): ParseResult {
+export function parseProcNetTcp(text: string, family: ProcFamily, userHz: number, options: ProcParseOptions = {}): ParseResult {
   const littleEndian = options.littleEndian ?? endianness() === 'LE';
   const connections: Connection[] = [];
   const issues: ParseIssue[] = [];
@@ -124,18 +129,6 @@ export function parseProcNetTcp(text: string, family: Family, userHz: number, op
     else issues.push(result);
   });
   return { connections, issues };
-}
-
-/** The family a /proc/net/tcp* text is for, from its first address's width; null if no line shows one. */
-export function procFamilyOf(text: string): Family | null {
-  // Line by line, stopping at the first address: one multiline regex, whose
-  // \s* ran across every following blank line, was quadratic in them.
-  let width: number | undefined;
-  eachLine(text, (line) => {
-    width = line.length <= MAX_LINE_CHARS ? FIRST_ADDRESS.exec(line)?.[1]?.length : undefined;
-    return width !== undefined;
-  });
-  return width === 8 ? 4 : width === 32 ? 6 : null;
 }
 
 /** USER_HZ from `getconf CLK_TCK`; 100 (the value on every mainstream architecture) if getconf is missing. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { fdOf } from '@keepalive-dashboard/native';
-import { createProcSource, parseProcNetTcp, procFamilyOf } from '@keepalive-dashboard/server/sources/proc';
+import { createProcSource, parseProcNetTcp } from '@keepalive-dashboard/server/sources/proc';
 import { SourceUnavailableError } from '@keepalive-dashboard/server/sources/types';
 
 import { openPair } from '../../helpers/loopback.js';
@@ -49,10 +49,21 @@ test('IPv6 words decoded in host order and written as ss writes them', () => {
   assert.equal(server.find((c) => c.state === 'FIN_WAIT2')?.timer.kind, 'timewait');
 });
 
-test('family from the address width; wrong width, bad lines and headers handled', () => {
-  assert.equal(procFamilyOf(fixture('proc/steady-client-tcp6.txt')), 6);
-  assert.equal(procFamilyOf(fixture('proc/steady-client-tcp.txt')), 4);
-  assert.equal(procFamilyOf('  sl  local_address rem_address\n'), null);
+test('a capture of tcp and tcp6 together: each line read in its own family, as the two tables read alone', () => {
+  const v4 = fixture('proc/steady-client-tcp.txt');
+  const v6 = fixture('proc/steady-client-tcp6.txt');
+  const mixed = parseProcNetTcp(`${v4}${v6}`, 'mixed', 100, { littleEndian: true });
+  const alone = [...parse('steady-client-tcp.txt', 4).connections, ...parse('steady-client-tcp6.txt', 6).connections];
+  assert.deepEqual(mixed.issues, []);
+  assert.ok(alone.some((c) => c.family === 6) && alone.some((c) => c.family === 4));
+  assert.deepEqual(mixed.connections, alone);
+  const [, line = ''] = v4.split('\n');
+  const wide = line.replace(/(\d+: )([0-9A-F]{8}):/, '$1$200:');
+  assert.notEqual(wide, line);
+  assert.match(parseProcNetTcp(wide, 'mixed', 100).issues[0]?.message ?? '', /is 10 hex digits, expected 8 \(IPv4\) or 32 \(IPv6\)/);
+});
+
+test('a table of one family: wrong width, bad lines and headers handled', () => {
   const { connections, issues } = parseProcNetTcp(`${fixture('proc/steady-client-tcp.txt')}garbage\n   9: 0100007F:0016\n`, 6, 100);
   assert.equal(connections.length, 0);
   assert.ok(issues.length >= 3 && issues.every((i) => i.line >= 2));
