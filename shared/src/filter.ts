@@ -82,7 +82,8 @@ function compileFilter(filter: ConnectionFilter): ViewTest {
   if (pid !== undefined) tests.push((v) => v.holders.some((h) => h.pid === pid));
   if (command) {
     const needle = command.toLowerCase();
-    tests.push((v) => v.holders.some((h) => h.comm.toLowerCase().includes(needle)));
+    // The 15-character comm, or the command line: a script's name is only in the latter ("python3 /srv/pay.py").
+    tests.push((v) => v.holders.some((h) => h.comm.toLowerCase().includes(needle) || h.cmdline.toLowerCase().includes(needle)));
   }
   if (keepalive !== undefined) tests.push((v) => keepaliveStatus(v) === keepalive);
   if (probing !== undefined) tests.push((v) => inProbePhase(v) === probing);

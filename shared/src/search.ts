@@ -10,5 +10,5 @@ export function matchesSearch(view: ConnectionView, search: string): boolean {
   if (formatEndpoint(view.local).toLowerCase().includes(needle) || formatEndpoint(view.peer).toLowerCase().includes(needle)) return true;
   if (view.inode > 0 && String(view.inode) === needle) return true;
   if (view.netns && (view.netns.label.toLowerCase().includes(needle) || String(view.netns.inode) === needle)) return true;
-  return view.holders.some((h) => h.comm.toLowerCase().includes(needle) || String(h.pid) === needle);
+  return view.holders.some((h) => h.comm.toLowerCase().includes(needle) || String(h.pid) === needle || h.cmdline.toLowerCase().includes(needle));
 }
