@@ -47,8 +47,9 @@ function Cell({ column, view }: { column: ColumnDef; view: ConnectionView }) {
   const text = column.text(view, 0);
   const keep = column.keep?.(view) ?? '';
   if (keep && keep.length < text.length && text.endsWith(keep)) {
+    // The label keeps the cell's name one text ("127.0.0.1:443"): flex parts would read as two words.
     return (
-      <td className={className} title={title}>
+      <td className={className} title={title} aria-label={text}>
         <span className="cell-keep">
           <span className="cut">{text.slice(0, text.length - keep.length)}</span>
           <span className="kept">{keep}</span>
