@@ -51,15 +51,28 @@ export function requireChromium(): void {
 export interface RunningServer {
   fastify: FastifyInstance;
   base: string;
+  port: number;
+  /** Stops the server now, as a crash would for its browsers (t.after would only at the end). */
+  stop(): Promise<void>;
   /** A fresh one-time login link, as the server prints them. */
   loginUrl(): string;
   /** Authenticated JSON call, as a script would make it. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
 }
 
-export async function startServer(t: TestContext, options: AppOptions = {}): Promise<RunningServer> {
+/** Where and as whom: a fixed port and a new token make a restart as `npm start` would; `requests` logs each path, in order. */
+export interface ServeAs {
+  port?: number;
+  token?: string;
+  requests?: string[];
+}
+
+export async function startServer(t: TestContext, options: AppOptions = {}, as: ServeAs = {}): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ka-e2e-'));
   const fastify = Fastify(serverOptions());
+  const token = as.token ?? TOKEN;
+  const requests = as.requests;
+  if (requests) fastify.addHook('onRequest', async (request) => void requests.push(request.url.split('?')[0] ?? ''));
   t.after(async () => {
     // The browser may still hold a preconnected socket that never sent a byte: do not wait for it.
     const closing = fastify.close();
@@ -68,7 +81,7 @@ export async function startServer(t: TestContext, options: AppOptions = {}): Pro
     rmSync(dir, { recursive: true, force: true });
   });
   await fastify.register(app, {
-    token: TOKEN,
+    token,
     collect: true,
     intervalMs: 500,
     webRoot: WEB_DIST,
@@ -78,21 +91,26 @@ export async function startServer(t: TestContext, options: AppOptions = {}): Pro
     log: () => {},
     ...options,
   });
-  await fastify.listen({ host: '127.0.0.1', port: 0 });
+  await fastify.listen({ host: '127.0.0.1', port: as.port ?? 0 });
   const address = fastify.server.address();
   if (!address || typeof address !== 'object') throw new Error('server has no address');
   const base = `http://127.0.0.1:${address.port}`;
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
   };
   const loginUrl = (): string => `${base}/login?code=${fastify.ka.auth.sessions.issueCode()}`;
-  return { fastify, base, api, loginUrl };
+  const stop = async (): Promise<void> => {
+    const closing = fastify.close();
+    fastify.server.closeAllConnections();
+    await closing;
+  };
+  return { fastify, base, port: address.port, api, loginUrl, stop };
 }
 
 export interface Browser {

@@ -4,46 +4,21 @@
  * server, with real loopback connections opened by the test.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 
-import { app } from '@keepalive-dashboard/server';
-import { serverOptions } from '@keepalive-dashboard/server/server-options';
 
-import { artifact, ensureWebBuild, openBrowser, requireChromium, startServer, until, WEB_DIST } from './harness.js';
+import { artifact, ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
+import { heldPairs } from '../helpers/many-pairs.js';
 
 const ROW_HEIGHT_PX = 28;
-
-/** `count` connected loopback pairs on one listener; its port. Everything is closed after the test. */
-async function openPairs(t: TestContext, count: number): Promise<number> {
-  const sockets: Socket[] = [];
-  const listener: Server = createServer((socket) => sockets.push(socket));
-  t.after(() => {
-    for (const socket of sockets) socket.destroy();
-    listener.close();
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  const address = listener.address();
-  if (!address || typeof address !== 'object') throw new Error('listener has no address');
-  for (let i = 0; i < count; i++) {
-    const socket = connect(address.port, '127.0.0.1');
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  }
-  return address.port;
-}
 
 /** Logged in, live, the table narrowed to the pairs' port; returns the page. */
 async function liveOn(t: TestContext, width: number, pairs = 30): Promise<{ page: Page; problems: string[] }> {
   requireChromium();
   ensureWebBuild();
-  const port = await openPairs(t, pairs);
+  const port = await heldPairs(t, pairs);
   const server = await startServer(t);
   const browser = await openBrowser(t);
   await browser.page.setViewportSize({ width, height: 900 });
@@ -147,21 +122,6 @@ test('the split moves with the keyboard and with the pointer, and is kept', { ti
   assert.equal(await value(), dragged, 'the split survives a reload');
 });
 
-/** The server on a fixed port with a given token, as `npm start` would run it; close() stops it. */
-async function serveOn(t: TestContext, port: number, token: string): Promise<FastifyInstance> {
-  const dir = mkdtempSync(join(tmpdir(), 'ka-layout-'));
-  const fastify = Fastify(serverOptions());
-  t.after(async () => {
-    const closing = fastify.close();
-    fastify.server.closeAllConnections();
-    await closing;
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await fastify.register(app, { token, collect: true, intervalMs: 500, webRoot: WEB_DIST, auditLogPath: join(dir, 'audit.jsonl'), namespaces: 'own', log: () => {} });
-  await fastify.listen({ host: '127.0.0.1', port });
-  return fastify;
-}
-
 async function tbodyOpacity(page: Page): Promise<number> {
   return page.evaluate<number>(`Number(getComputedStyle(document.querySelector('table.connections tbody')).opacity)`);
 }
@@ -169,25 +129,21 @@ async function tbodyOpacity(page: Page): Promise<number> {
 test('server stopped: banner and dimmed rows; restarted with a new token: "session ended", and a pasted login link gets back in', { timeout: 240_000 }, async (t) => {
   requireChromium();
   ensureWebBuild();
-  const pairsPort = await openPairs(t, 5);
-  const first = await serveOn(t, 0, 'layout-token-before-restart-0001');
-  const address = first.server.address();
-  if (!address || typeof address !== 'object') throw new Error('no address');
-  const base = `http://127.0.0.1:${address.port}`;
+  const pairsPort = await heldPairs(t, 5);
+  const first = await startServer(t, {}, { token: 'layout-token-before-restart-0001' });
+  const base = first.base;
   const { page } = await openBrowser(t);
-  await page.goto(`${base}/login?code=${first.ka.auth.sessions.issueCode()}`);
+  await page.goto(first.loginUrl());
   await page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
   await page.getByLabel('Port', { exact: true }).fill(String(pairsPort));
   await until('the pairs to show', async () => (await page.locator('table.connections tbody tr.row').count()) >= 5, 20_000);
   assert.equal(await tbodyOpacity(page), 1);
 
-  const closing = first.close();
-  first.server.closeAllConnections();
-  await closing;
+  await first.stop();
   await page.getByTestId('stale-banner').waitFor({ timeout: 30_000 });
   assert.ok((await tbodyOpacity(page)) < 0.7, 'rows dimmed while disconnected');
 
-  const second = await serveOn(t, address.port, 'layout-token-after-restart-0002');
+  const second = await startServer(t, {}, { port: first.port, token: 'layout-token-after-restart-0002' });
   const ended = page.getByTestId('session-ended');
   await ended.getByRole('heading', { name: 'Your session ended' }).waitFor({ timeout: 45_000 });
   assert.ok((await tbodyOpacity(page)) < 0.7, 'rows still dimmed: the old values are not live');
@@ -202,5 +158,5 @@ test('server stopped: banner and dimmed rows; restarted with a new token: "sessi
   await until('live rows', async () => (await page.locator('table.connections tbody tr.row').count()) > 0, 20_000);
   assert.equal(await ended.count(), 0, 'the session-ended view is gone');
   assert.equal(await tbodyOpacity(page), 1);
-  assert.ok(second.server.listening);
+  assert.ok(second.fastify.server.listening);
 });

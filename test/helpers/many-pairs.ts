@@ -1,6 +1,7 @@
 /** Many idle loopback pairs in this process, opened without overflowing the accept queue. */
 import { once } from 'node:events';
 import net from 'node:net';
+import type { TestContext } from 'node:test';
 
 export interface ManyPairs {
   port: number;
@@ -39,4 +40,11 @@ export async function openManyPairs(count: number, host = '127.0.0.1', batch = 2
     throw error;
   }
   return { port, clients, close };
+}
+
+/** `count` idle pairs on one listener, all closed when the test ends; the listener's port. */
+export async function heldPairs(t: TestContext, count: number): Promise<number> {
+  const pairs = await openManyPairs(count);
+  t.after(() => pairs.close());
+  return pairs.port;
 }
