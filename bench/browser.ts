@@ -32,6 +32,7 @@ import { startCliServer } from './scale/cli-server.js';
 import { environment, preflight } from './scale/environment.js';
 import { waitForReadBack } from './scale/health.js';
 import { sleep } from './server/stats.js';
+import { cleanUpOnInterrupt } from './lib/interrupt.js';
 
 const REST_PAIRS = 5_000;
 const SCROLL_PAIRS = 50_000;
@@ -110,14 +111,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   if (!env.webBuilt) throw new Error(`${options.serverRoot}web/dist is not built: npm run build --workspace web`);
   const started = new Date();
   const fleet = new HolderFleet(['--keepalive-every', String(KEEPALIVE_EVERY_NTH_PAIR)]);
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping holders`);
-    void fleet.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const onExit = (): void => fleet.killNow();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', onExit);
+  const stopCleanup = cleanUpOnInterrupt('stopping holders', () => fleet.stop(), () => fleet.killNow(), log);
   const sizes: SizeRun[] = [];
   try {
     for (const pairs of options.sizes) {
@@ -127,9 +121,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     }
   } finally {
     await fleet.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    stopCleanup();
   }
   const chromium = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout?.trim() || CHROMIUM;
   const result: BrowserRun = {

@@ -27,6 +27,7 @@ import type { Source } from '@keepalive-dashboard/server/sources/types';
 
 import { buildFloor, runFloor } from './c/floor.js';
 import { HolderFleet } from './holders/fleet.js';
+import { cleanUpOnInterrupt } from './lib/interrupt.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 const SOURCE_NAMES: readonly SourceName[] = ['netlink', 'ss', 'netstat', 'proc'];
@@ -395,14 +396,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const log = (line: string) => console.error(`[host-wide] ${line}`);
   const fleet = new HolderFleet();
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping holders`);
-    void fleet.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const onExit = () => fleet.killNow();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', onExit);
+  const stopCleanup = cleanUpOnInterrupt('stopping holders', () => fleet.stop(), () => fleet.killNow(), log);
 
   try {
     const prepared = await prepareOperations(log);
@@ -437,9 +431,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     log(`figures written to ${jsonPath}`);
   } finally {
     await fleet.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    stopCleanup();
   }
 }
 

@@ -33,6 +33,7 @@ import { parseOptions } from './namespaces/options.js';
 import { buildRows, renderMarkdown, type NamespacesRun } from './namespaces/report.js';
 import type { CliServer } from './scale/cli-server.js';
 import { environment, preflight } from './scale/environment.js';
+import { cleanUpOnInterrupt } from './lib/interrupt.js';
 
 const SELF = new URL(import.meta.url).pathname;
 const CHILD_EHASH_SYSCTL = '/proc/sys/net/ipv4/tcp_child_ehash_entries';
@@ -70,26 +71,22 @@ async function runInside(argv: string[]): Promise<void> {
   const buildDir = mkdtempSync(join(tmpdir(), 'ka-bench-namespaces-floor-'));
   let current: Layout | null = null;
   let server: CliServer | null = null;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping the server and holders, deleting namespaces`);
-    const stopAll = async (): Promise<void> => {
-      await server?.stop();
-      await current?.stop();
-    };
-    void stopAll()
-      .catch((error: Error) => log(`cleanup: ${error.message}`))
-      .finally(() => {
+  const stopCleanup = cleanUpOnInterrupt(
+    'stopping the server and holders, deleting namespaces',
+    async () => {
+      try {
+        await server?.stop();
+        await current?.stop();
+      } finally {
         rmSync(buildDir, { recursive: true, force: true });
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      });
-  };
-  const onExit = (): void => {
-    server?.killNow();
-    current?.killNow();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', onExit);
+      }
+    },
+    () => {
+      server?.killNow();
+      current?.killNow();
+    },
+    log,
+  );
 
   const results: LayoutResult[] = [];
   try {
@@ -109,9 +106,7 @@ async function runInside(argv: string[]): Promise<void> {
     }
   } finally {
     rmSync(buildDir, { recursive: true, force: true });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    stopCleanup();
   }
 
   const run: NamespacesRun = { date: started.toISOString(), label: options.label, isolation: WRAPPER_TEXT, environment: env, options, results };

@@ -29,6 +29,7 @@ import { environment, preflight } from './scale/environment.js';
 import { measureSize, type SizeResult } from './scale/measure-size.js';
 import { parseOptions } from './scale/options.js';
 import { buildRows, renderMarkdown, type ScaleRun } from './scale/report.js';
+import { cleanUpOnInterrupt } from './lib/interrupt.js';
 
 // pairs.ts turns keepalive on for every Nth client socket: every 5th of the pairs' clients is a tenth of all sockets.
 const KEEPALIVE_EVERY_NTH_PAIR = 5;
@@ -50,14 +51,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const started = new Date();
   const buildDir = mkdtempSync(join(tmpdir(), 'ka-bench-scale-floor-'));
   const fleet = new HolderFleet(['--keepalive-every', String(KEEPALIVE_EVERY_NTH_PAIR)]);
-  const onSignal = (signal: NodeJS.Signals): void => {
-    log(`${signal}: stopping holders`);
-    void fleet.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const onExit = (): void => fleet.killNow();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', onExit);
+  const stopCleanup = cleanUpOnInterrupt('stopping holders', () => fleet.stop(), () => fleet.killNow(), log);
 
   const results: SizeResult[] = [];
   try {
@@ -85,9 +79,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   } finally {
     await fleet.stop();
     rmSync(buildDir, { recursive: true, force: true });
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    stopCleanup();
   }
 
   const run: ScaleRun = { date: started.toISOString(), label: options.label, environment: env, options, results };

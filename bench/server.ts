@@ -27,6 +27,7 @@ import { positiveInt, sizeList } from './lib/options.js';
 import { ChurnHolder } from './server/churn.js';
 import { measureSize, type SizeResult } from './server/measure-size.js';
 import { printTable } from './server/report.js';
+import { cleanUpOnInterrupt } from './lib/interrupt.js';
 
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 // Far from the fleet's 127.0.0.2, .3, …: the churn holder's tuples never collide with theirs.
@@ -73,17 +74,15 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
   const fleet = new HolderFleet();
   const churn = new ChurnHolder();
 
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping holders`);
-    void Promise.all([fleet.stop(), churn.stop()]).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  };
-  const onExit = () => {
-    fleet.killNow();
-    churn.killNow();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('exit', onExit);
+  const stopCleanup = cleanUpOnInterrupt(
+    'stopping holders',
+    () => Promise.all([fleet.stop(), churn.stop()]),
+    () => {
+      fleet.killNow();
+      churn.killNow();
+    },
+    log,
+  );
 
   try {
     const results: SizeResult[] = [];
@@ -128,9 +127,7 @@ export async function run(argv: string[] = process.argv.slice(2)): Promise<void>
     log(`figures written to ${jsonPath}`);
   } finally {
     await Promise.all([churn.stop(), fleet.stop()]);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    stopCleanup();
   }
 }
 
