@@ -30,4 +30,17 @@ export async function openPair(t: TestContext, host = '127.0.0.1'): Promise<Pair
   return { server, client, accepted, port };
 }
 
+/**
+ * A pair closed gracefully, client first: the client's end stays in TIME_WAIT
+ * (60 s), held by no process, so its keepalive settings cannot be read.
+ */
+export async function timeWaitPair(t: TestContext): Promise<Pair> {
+  const pair = await openPair(t);
+  pair.client.end();
+  await once(pair.accepted, 'end');
+  pair.accepted.end();
+  await once(pair.client, 'close');
+  return pair;
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

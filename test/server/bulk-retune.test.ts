@@ -1,6 +1,5 @@
 /** POST /api/connections/keepalive: a dry run changes nothing; applying retunes each socket audited write-ahead under one bulk id; bounds refuse the whole request. */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,7 +10,7 @@ import { getKeepalive } from '@keepalive-dashboard/native';
 import type { BulkRetuneResult, DashboardEvent } from '@keepalive-dashboard/shared';
 
 import { AUTH, buildApp, labPair, tempDir } from '../helpers/app.js';
-import { openPair } from '../helpers/loopback.js';
+import { openPair, timeWaitPair } from '../helpers/loopback.js';
 
 const bulk = (fastify: FastifyInstance, payload: object) => fastify.inject({ method: 'POST', url: '/api/connections/keepalive', headers: AUTH, payload });
 const retunedRecords = (fastify: FastifyInstance): DashboardEvent[] =>
@@ -20,11 +19,7 @@ const retunedRecords = (fastify: FastifyInstance): DashboardEvent[] =>
 test('a dry run lists before → after, refuses TIME_WAIT and unknown ids with the reason, and changes nothing', async (t) => {
   const fastify = await buildApp(t);
   const { connectionId } = await labPair(fastify);
-  const pair = await openPair(t);
-  pair.client.end();
-  await once(pair.accepted, 'end');
-  pair.accepted.end();
-  await once(pair.client, 'close');
+  const pair = await timeWaitPair(t);
   await fastify.ka.store.collect();
   const waiting = fastify.ka.store.snapshot().connections.find((v) => v.state === 'TIME_WAIT' && (v.local.port === pair.port || v.peer.port === pair.port));
   assert.ok(waiting, 'the closed pair left a TIME_WAIT');

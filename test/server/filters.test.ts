@@ -1,10 +1,9 @@
 /** GET /api/connections with the filters people know: port ranges, CIDR, ss expressions, keepalive unknown ≠ off. */
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { test } from 'node:test';
 
 import { AUTH, buildApp, labPair } from '../helpers/app.js';
-import { openPair } from '../helpers/loopback.js';
+import { timeWaitPair } from '../helpers/loopback.js';
 import { isType, openStream } from '../helpers/ws.js';
 
 type Page = { total: number; connections: { id: string; state: string; local: { port: number }; peer: { port: number } }[] };
@@ -38,12 +37,8 @@ test('an ss expression selects the pair by sport/dport; a bad one is 400 naming 
 
 test('keepalive=off excludes a TIME_WAIT row (keepalive unknown); keepalive=unknown lists it', async (t) => {
   const fastify = await buildApp(t);
-  const pair = await openPair(t);
   // The side that closes first keeps the TIME_WAIT: nothing holds it, so its settings cannot be read.
-  pair.client.end();
-  await once(pair.accepted, 'end');
-  pair.accepted.end();
-  await once(pair.client, 'close');
+  const pair = await timeWaitPair(t);
   await fastify.ka.store.collect();
   const get = async (keepalive: string) => ((await fastify.inject({ url: `/api/connections?port=${pair.port}&keepalive=${keepalive}`, headers: AUTH })).json() as Page).connections.map((c) => c.state);
   assert.ok((await get('unknown')).includes('TIME_WAIT'), 'the TIME_WAIT row is unknown');
