@@ -26,7 +26,12 @@ async function liveAt(t: TestContext, server: RunningServer, width: number): Pro
   const browser = await openBrowser(t);
   await browser.page.setViewportSize({ width, height: 900 });
   await browser.page.goto(server.loginUrl());
-  await browser.page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 60_000 });
+  const status = browser.page.getByTestId('link-status');
+  await status.filter({ hasText: 'Live' }).waitFor({ timeout: 60_000 }).catch(async (error: Error) => {
+    await browser.page.screenshot({ path: artifact(`flows-not-live-${width}.png`) });
+    const said = await status.textContent({ timeout: 1000 }).catch(() => 'no status');
+    throw new Error(`${error.message}; at ${browser.page.url()} the status says ${JSON.stringify(said)}; problems: ${JSON.stringify(browser.problems)}`);
+  });
   return browser;
 }
 

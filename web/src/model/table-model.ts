@@ -48,6 +48,12 @@ export interface TableModelOptions {
   windowThrottleMs?: number;
 }
 
+function sameTotals(a: Totals, b: Totals): boolean {
+  if (a.connections !== b.connections || a.keepaliveOn !== b.keepaliveOn || a.keepaliveOff !== b.keepaliveOff || a.probing !== b.probing) return false;
+  const states = Object.keys(a.byState);
+  return states.length === Object.keys(b.byState).length && states.every((state) => a.byState[state] === b.byState[state]);
+}
+
 export const DEFAULT_SORT: SortSpec = { column: 'state', direction: 'asc' };
 
 export class TableModel extends StateModel<{ table: TableState }> {
@@ -76,8 +82,17 @@ export class TableModel extends StateModel<{ table: TableState }> {
     });
   }
 
+  /**
+   * Changes the table slice, keeping its identity (and telling nobody) when
+   * nothing in the patch differs; equal totals keep the ones held, so a frame
+   * that repeats them re-renders no view that shows them.
+   */
   private setTable(patch: Partial<TableState>): void {
-    this.set({ table: { ...this.state.table, ...patch } });
+    const table = this.state.table;
+    if (patch.totals && table.totals && sameTotals(patch.totals, table.totals)) patch = { ...patch, totals: table.totals };
+    const keys = Object.keys(patch) as (keyof TableState)[];
+    if (keys.every((key) => patch[key] === table[key])) return;
+    this.set({ table: { ...table, ...patch } });
   }
 
   /** The filter as the server takes it (parsed; fields with errors left out). */
@@ -265,7 +280,13 @@ export class TableModel extends StateModel<{ table: TableState }> {
 
   setFilter(patch: Partial<FilterDraft>): void {
     const filter = { ...this.state.table.filter, ...patch };
-    this.parsedFilter = parseFilter(filter);
+    const parsed = parseFilter(filter);
+    // A field that cannot be read (half typed) keeps its last readable value: the table does not jump to every row meanwhile.
+    for (const field of Object.keys(parsed.errors) as ('state' | 'port' | 'address' | 'expr')[]) {
+      const kept = this.parsedFilter.filter[field];
+      if (kept !== undefined) Object.assign(parsed.filter, { [field]: kept });
+    }
+    this.parsedFilter = parsed;
     this.setTable({ filter, filterErrors: this.parsedFilter.errors });
     // A windowed table keeps showing the rows it has until the server's answer replaces them;
     // with the link down no answer comes, so the rows it has are filtered here meanwhile.
