@@ -4,39 +4,12 @@
  * with the override escaped, never obeyed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 
+import { holdSocketAs } from '../helpers/named-holder.js';
 import { ensureWebBuild, openBrowser, requireChromium, startServer, until } from './harness.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
-
-/** A process called `name` (the kernel names it after the file it ran: a symlink to sleep) holds the client end of a loopback pair. */
-async function holdSocketAs(t: TestContext, name: string): Promise<{ localPort: number; port: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ka-hostile-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  symlinkSync('/usr/bin/sleep', join(dir, name));
-  const listener = net.createServer((s) => s.on('error', () => {})).listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const port = (listener.address() as net.AddressInfo).port;
-  const client = net.connect(port, '127.0.0.1');
-  await once(client, 'connect');
-  const child = spawn(join(dir, name), ['120'], { stdio: ['ignore', 'ignore', 'ignore', client] });
-  await once(child, 'spawn');
-  const localPort = client.localPort ?? 0;
-  // Close our copy (close(2), no shutdown): the named process is then the socket's only holder.
-  client.destroy();
-  t.after(() => {
-    child.kill('SIGKILL');
-    listener.close();
-  });
-  return { localPort, port };
-}
 
 test('a process named <img src=x onerror=alert(1)> is shown as text and runs nothing', { timeout: 120_000 }, async (t) => {
   requireChromium();
