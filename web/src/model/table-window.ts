@@ -35,8 +35,18 @@ export function queryKey(query: WindowQuery): string {
   return JSON.stringify([query.filter, query.search.trim(), query.sort.column, query.sort.direction]);
 }
 
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class TableWindow {
   private held = new Map<string, ConnectionView>();
+  /** The ids of the last frame (whichever request it answered): what `held` holds, in order. */
+  private heldIds: readonly string[] = [];
+  /** rows() as last built, until a frame changes the slice or a row in it. */
+  private shownRows: WindowRows | null = null;
   /** The last frame that answers the newest request: what the table shows. */
   private shown: WindowFrame | null = null;
   private requestId = 0;
@@ -45,7 +55,9 @@ export class TableWindow {
   /** A new socket: the server holds no account of this client, so neither does it. */
   reset(): void {
     this.held = new Map();
+    this.heldIds = [];
     this.shown = null;
+    this.shownRows = null;
   }
 
   /** The request for `query` over `range` (or the slice asked for last). */
@@ -59,17 +71,29 @@ export class TableWindow {
   /**
    * Takes a frame into what is held; true when it answers the newest request
    * (a frame for an older one is still counted, but not shown: its order or
-   * slice is no longer what the table asks for).
+   * slice is no longer what the table asks for). A frame naming the same ids
+   * keeps the map and changes only the rows it sends; the slice shown is
+   * rebuilt only when a row in it changed, so a table fed the same rows
+   * re-renders nothing.
    */
   apply(frame: WindowFrame): boolean {
-    const sent = new Map(frame.rows.map((v) => [v.id, v]));
-    const held = new Map<string, ConnectionView>();
-    for (const id of frame.ids) {
-      const view = sent.get(id) ?? this.held.get(id);
-      if (view) held.set(id, view);
+    if (sameIds(this.heldIds, frame.ids)) {
+      for (const view of frame.rows) this.held.set(view.id, view);
+    } else {
+      const sent = new Map(frame.rows.map((v) => [v.id, v]));
+      const held = new Map<string, ConnectionView>();
+      for (const id of frame.ids) {
+        const view = sent.get(id) ?? this.held.get(id);
+        if (view) held.set(id, view);
+      }
+      this.held = held;
+      this.shownRows = null;
     }
-    this.held = held;
+    this.heldIds = frame.ids;
+    if (frame.rows.length > 0) this.shownRows = null;
     if (frame.requestId !== this.requestId) return false;
+    const previous = this.shown;
+    if (!previous || previous.offset !== frame.offset || previous.total !== frame.total || !sameIds(previous.ids, frame.ids)) this.shownRows = null;
     this.shown = frame;
     return true;
   }
@@ -82,13 +106,15 @@ export class TableWindow {
   rows(): WindowRows | null {
     const frame = this.shown;
     if (!frame) return null;
+    if (this.shownRows) return this.shownRows;
     const rows: ConnectionView[] = [];
     for (const id of frame.ids) {
       const view = this.held.get(id);
       if (!view) break;
       rows.push(view);
     }
-    return { rows, offset: frame.offset, total: frame.total };
+    this.shownRows = { rows, offset: frame.offset, total: frame.total };
+    return this.shownRows;
   }
 
   /** The slice to ask for so rows [start, end) are on hand, or null when the one asked for covers them. */

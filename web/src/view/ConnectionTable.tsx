@@ -22,6 +22,9 @@ const estimateRowSize = (): number => ROW_HEIGHT;
 // cost ~1 s per scroll-second at 50k rows); rows all have one height anyway.
 const itemKey = (index: number): number => index;
 const HEADER_HEIGHT = 32;
+// The scroller is sized by the page, never by its rows: contained, each frame's new rows lay out and paint
+// the scroller alone (a relayout boundary), not the whole document around a 100k-row table.
+const SCROLL_STYLE = { contain: 'strict' } as const;
 
 interface RowProps {
   view: ConnectionView;
@@ -88,15 +91,24 @@ function sortIndicator(active: boolean, direction: 'asc' | 'desc'): string {
   return direction === 'asc' ? ' ▲' : ' ▼';
 }
 
-export function ConnectionTable() {
+// Memoized (no props): the page re-renders on every event it counts (several a second on a busy host);
+// the table re-renders only for its own slices and its once-a-second tick.
+export const ConnectionTable = memo(function ConnectionTable() {
   const { model } = useEnv();
-  const table = useModelState((s) => s.table);
+  // Field by field: a frame that changes only the totals (or the filter text) re-renders no row.
+  const rows = useModelState((s) => s.table.rows);
+  const offset = useModelState((s) => s.table.offset);
+  const total = useModelState((s) => s.table.total);
+  const cursorId = useModelState((s) => s.table.cursorId);
+  const sort = useModelState((s) => s.table.sort);
+  const loading = useModelState((s) => s.table.loading);
+  const known = useModelState((s) => s.table.known);
+  const mode = useModelState((s) => s.table.mode);
   const selectedId = useModelState((s) => s.selection?.id ?? null);
   const unauthorized = useModelState((s) => s.link.unauthorized);
   useTick(1000);
   const scrollRef = useRef<HTMLDivElement>(null);
   const focusPending = useRef(false);
-  const { rows, offset, total } = table;
 
   const virtualizer = useVirtualizer({
     count: total,
@@ -124,7 +136,7 @@ export function ConnectionTable() {
   useEffect(() => {
     const scroller = scrollRef.current;
     if (!focusPending.current || !scroller) return;
-    const row = table.cursorId === null ? null : scroller.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(table.cursorId)}"]`);
+    const row = cursorId === null ? null : scroller.querySelector<HTMLTableRowElement>(`tr[data-id="${CSS.escape(cursorId)}"]`);
     if (row) {
       row.focus({ preventScroll: true });
       focusPending.current = false;
@@ -151,27 +163,27 @@ export function ConnectionTable() {
   const now = model.now();
   // Stable, so memoized rows that did not change are not re-rendered on scroll.
   const onOpen = useCallback((id: string): void => model.select(id), [model]);
-  const focusIndex = table.cursorId === null ? 0 : -1;
+  const focusIndex = cursorId === null ? 0 : -1;
 
   return (
     <div className="table-wrap">
-      <div className="table-scroll" ref={scrollRef} onKeyDown={onKeyDown} tabIndex={-1} data-testid="table-scroll">
+      <div className="table-scroll" style={SCROLL_STYLE} ref={scrollRef} onKeyDown={onKeyDown} tabIndex={-1} data-testid="table-scroll">
         <table className="connections" aria-label="TCP connections" aria-rowcount={total + 1}>
           <thead>
             <tr aria-rowindex={1}>
               {COLUMNS.map((column) => {
-                const active = table.sort.column === column.id;
+                const active = sort.column === column.id;
                 return (
                   <th
                     key={column.id}
                     scope="col"
                     className={column.numeric ? 'num' : undefined}
-                    aria-sort={active ? (table.sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
+                    aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
                     title={column.title}
                   >
                     <button type="button" className="sort" onClick={() => model.setSort(column.id as ColumnId)}>
                       {column.label}
-                      <span aria-hidden="true">{sortIndicator(active, table.sort.direction)}</span>
+                      <span aria-hidden="true">{sortIndicator(active, sort.direction)}</span>
                     </button>
                   </th>
                 );
@@ -194,8 +206,8 @@ export function ConnectionTable() {
                   view={view}
                   index={item.index}
                   selected={view.id === selectedId}
-                  cursor={view.id === table.cursorId}
-                  focusable={view.id === table.cursorId || item.index === focusIndex}
+                  cursor={view.id === cursorId}
+                  focusable={view.id === cursorId || item.index === focusIndex}
                   urgencyClass={u === 'normal' ? '' : `row-${u}`}
                   onOpen={onOpen}
                 />
@@ -208,11 +220,11 @@ export function ConnectionTable() {
             )}
           </tbody>
         </table>
-        {total === 0 && <TableEmpty loading={table.loading} known={table.known} unauthorized={unauthorized} mode={table.mode} />}
+        {total === 0 && <TableEmpty loading={loading} known={known} unauthorized={unauthorized} mode={mode} />}
       </div>
     </div>
   );
-}
+});
 
 /** A row the server has not sent yet (scrolled to, or re-sorted): its place, and nothing to click. */
 function PlaceholderRow({ index }: { index: number }) {

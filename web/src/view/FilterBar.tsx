@@ -1,5 +1,6 @@
 // @jsxRuntime automatic (tests run .tsx through tsx, whose root tsconfig does not set jsx)
 /** Filters (state, port, address, process, keepalive, probe phase, namespace), text search and totals. */
+import { memo } from 'react';
 import { TCP_STATES } from '@keepalive-dashboard/shared';
 
 import { ADVISORY_LABELS } from '../model/columns.js';
@@ -13,7 +14,9 @@ import { GroupByPicker } from './GroupTable.js';
 
 const STATE_CHOICES = TCP_STATES.filter((s) => s !== 'UNKNOWN' && s !== 'NEW_SYN_RECV' && s !== 'CLOSE');
 
-export function FilterBar() {
+// Memoized (no props): the page re-rendering (an event counted, a panel opened) leaves the filter inputs alone;
+// they re-render only when the filter or its errors change.
+export const FilterBar = memo(function FilterBar() {
   const { model } = useEnv();
   const filter = useModelState((s) => s.table.filter);
   const errors = useModelState((s) => s.table.filterErrors);
@@ -85,7 +88,7 @@ export function FilterBar() {
       )}
     </form>
   );
-}
+});
 
 interface TextFilterProps {
   id: string;
@@ -128,7 +131,7 @@ function NamespacePicker({ value, onPick }: { value: string; onPick: (netns: str
 }
 
 /** What to do with the rows shown: group them, retune them, export them. Beside the count, so the filters keep one row. */
-export function ViewActions() {
+export const ViewActions = memo(function ViewActions() {
   return (
     <div className="view-actions">
       <GroupByPicker />
@@ -136,20 +139,23 @@ export function ViewActions() {
       <ExportButtons />
     </div>
   );
-}
+});
 
-export function Totals() {
-  const table = useModelState((s) => s.table);
+/** The counts; field by field, so a window frame that moved only rows (or repeated the totals) leaves it alone. */
+export const Totals = memo(function Totals() {
+  const total = useModelState((s) => s.table.total);
+  const known = useModelState((s) => s.table.known);
+  const filteredHere = useModelState((s) => s.table.filteredHere);
+  const totals = useModelState((s) => s.table.totals);
   const capture = useModelState((s) => s.capture);
-  const totals = table.totals;
   const fmt = (n: number): string => n.toLocaleString('en-US');
   return (
     <p className="totals" aria-live="polite" data-testid="totals">
       <span>
-        Showing <strong>{fmt(table.total)}</strong> of {fmt(table.known)}
+        Showing <strong>{fmt(total)}</strong> of {fmt(known)}
         {capture ? ' in the capture' : ''}
       </span>
-      {table.filteredHere && <span data-testid="filtered-here">filtered here from the last rows received; the server applies it when the link is back</span>}
+      {filteredHere && <span data-testid="filtered-here">filtered here from the last rows received; the server applies it when the link is back</span>}
       {!capture && totals && (
         <>
           <span>host: {fmt(totals.connections)} connections</span>
@@ -163,4 +169,4 @@ export function Totals() {
       {capture && <span>probing {fmt(capture.probing)}</span>}
     </p>
   );
-}
+});
