@@ -131,7 +131,12 @@ export class HostModel extends StateModel<{ host: HostState }> {
   }
 
   recordTotals(serverTime: number, totals: Totals): void {
-    this.totalsRing.push(totalsSample(serverTime, totals));
+    const sample = totalsSample(serverTime, totals);
+    const last = this.totalsRing.last();
+    // The charts plot whole seconds: the same counts again within the second (a scroll's window answers
+    // come ten a second) would redraw two SVG charts for nothing.
+    if (last && Math.floor(last.t / 1000) === Math.floor(serverTime / 1000) && (Object.keys(sample) as (keyof TotalsSample)[]).every((k) => k === 't' || sample[k] === last[k])) return;
+    this.totalsRing.push(sample);
     this.setHost({ totalsHistory: this.totalsRing.toArray() });
   }
 
