@@ -24,6 +24,8 @@ import { ConnectionStore } from './collector/store.js';
 import type { AppContext } from './context.js';
 import { Blackholes } from './control/blackhole.js';
 import { Lab } from './control/lab.js';
+import { announceMiddleboxDeaths } from './control/middlebox/deaths.js';
+import { Middlebox } from './control/middlebox/middlebox.js';
 import { nativeForeignAccess, nativeKiller } from './control/native-control.js';
 import { SocketControl, type ForeignAccess, type Killer } from './control/socket-control.js';
 import { ApiError, ERRORS } from './errors.js';
@@ -36,6 +38,7 @@ import { historyRoutes } from './routes/history.js';
 import { hostRoutes } from './routes/host.js';
 import { labRoutes } from './routes/lab.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { middleboxRoutes } from './routes/middlebox.js';
 import { parseRoutes } from './routes/parse.js';
 import { uiRoutes } from './routes/ui.js';
 import { FailedAuthLimiter, generateToken } from './security/auth.js';
@@ -153,6 +156,12 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     log(`could not check for leftover black holes: ${error.message}`);
     return [];
   });
+  const middlebox = new Middlebox();
+  // Likewise lab namespaces a crashed run left (their processes, veths and nft table go with them).
+  const staleNamespaces = await middlebox.recoverLeftovers().catch((error: Error) => {
+    log(`could not check for leftover middlebox labs: ${error.message}`);
+    return [];
+  });
   const metrics = new Metrics();
   const capabilities = detectCapabilities(nativeLoaded());
   const store = new ConnectionStore({
@@ -197,6 +206,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     foreign,
     lab,
     blackholes,
+    middlebox,
     control: new SocketControl({
       lab,
       processMap,
@@ -228,6 +238,11 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   for (const rule of leftovers) {
     events.emit({ type: 'blackhole', connectionId: null, summary: `removed a black hole left by a crashed run: ${rule.from}:${rule.sport} → ${rule.to}:${rule.dport}`, actor: null, detail: { rule } });
   }
+
+  if (staleNamespaces.length) {
+    events.emit({ type: 'lab', connectionId: null, summary: `removed a middlebox lab left by a crashed run: ${staleNamespaces.join(', ')}`, actor: null, detail: { namespaces: staleNamespaces } });
+  }
+  announceMiddleboxDeaths(middlebox, events);
 
   // Owned sockets that die by keepalive say so themselves (ETIMEDOUT).
   lab.on('closed', (entry) => {
@@ -330,6 +345,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await historyRoutes(api, ctx);
     await namespaceRoutes(api, ctx);
     await labRoutes(api, ctx);
+    await middleboxRoutes(api, ctx);
     await streamRoutes(api, ctx);
     await sessionRoutes(api, ctx);
     if (!ctx.metricsPublic) await metricsRoutes(api, ctx);
@@ -347,6 +363,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   }
   fastify.addHook('onClose', async () => {
     await blackholes.offAll();
+    await middlebox.close();
     store.stop();
     history.stop();
     processMap.stop();

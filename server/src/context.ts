@@ -7,6 +7,7 @@ import type { TotalsHistory } from './collector/history.js';
 import type { PostMortems } from './collector/post-mortems.js';
 import type { Blackholes } from './control/blackhole.js';
 import type { Lab } from './control/lab.js';
+import type { Middlebox } from './control/middlebox/middlebox.js';
 import type { ForeignAccess, SocketControl } from './control/socket-control.js';
 import type { EventBus } from './events.js';
 import type { Metrics } from './metrics.js';
@@ -51,6 +52,8 @@ export interface AppContext {
   foreign: ForeignAccess | null;
   lab: Lab;
   blackholes: Blackholes;
+  /** The client ⇄ router ⇄ server lab with a real conntrack idle timeout. */
+  middlebox: Middlebox;
   control: SocketControl;
   events: EventBus;
   audit: AuditLog;
