@@ -70,12 +70,20 @@ test('a real conntrack middlebox with an 8 s idle timeout', { timeout: 180_000, 
       assert.deepEqual([sent.delivered, sent.clientError], [true, null]);
     }),
     t.test('keepalive idle 15 s: the entry expires first, the message is lost, the client dies by ETIMEDOUT', async () => {
+      const died: { summary: string; detail?: Record<string, unknown> }[] = [];
+      t.after(drop.ka.events.subscribe((e) => {
+        if (e.type === 'died') died.push(e);
+      }));
       const id = await open(drop, { keepalive: { idleSec: 15, intervalSec: 1, count: 3 } });
       assert.notEqual((await connection(drop, id)).conntrack, null);
       const forgotten = await until(drop, id, (c) => c.conntrack === null && c.forgottenAt !== null, 30_000);
       assert.equal(forgotten.status, 'open');
       assert.equal((await message(drop, id)).delivered, false);
       assert.equal((await until(drop, id, (c) => c.status === 'closed', 60_000)).closeCode, 'ETIMEDOUT');
+      await until(drop, id, () => died.some((e) => e.detail?.middleboxConnection === id), 5000);
+      const event = died.find((e) => e.detail?.middleboxConnection === id);
+      assert.equal(event?.detail?.layer, 'middlebox');
+      assert.match(event?.summary ?? '', /forgotten by the middlebox at .*, 7 s before the first keepalive probe/);
     }),
     t.test('rst mode: the first segment after expiry is answered with a reset (ECONNRESET)', async () => {
       const id = await open(rst, {});
