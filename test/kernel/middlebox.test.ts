@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -157,3 +157,17 @@ function readFileStart(pid: number): number {
   const stat = execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' });
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
 }
+
+test('the client end is retuned like any foreign socket (pidfd_getfd), in its namespace', { timeout: 60_000 }, async (t) => {
+  const app = await middleboxApp(t, 'drop', { namespaces: 'all' });
+  const opened = (await app.inject({ method: 'POST', url: '/api/lab/middlebox/connections', headers: AUTH, payload: {} })).json() as { client: { netns: string; port: number } };
+  const inode = statSync(`/run/netns/${opened.client.netns}`).ino;
+  app.ka.namespaces.refresh();
+  await app.ka.processMap.refresh();
+  await app.ka.store.collectFresh();
+  const view = [...app.ka.store.currentViews()].find((v) => v.netns?.inode === inode && v.local.port === opened.client.port);
+  assert.ok(view, 'the client end is listed in its namespace');
+  const patch = await app.inject({ method: 'PATCH', url: `/api/connections/${encodeURIComponent(view.id)}/keepalive`, headers: AUTH, payload: { enabled: true, idleSec: 4 } });
+  assert.equal(patch.statusCode, 200, patch.body);
+  assert.equal((patch.json() as { after: { idleSec: number } }).after.idleSec, 4);
+});
