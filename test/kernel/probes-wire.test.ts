@@ -45,9 +45,10 @@ async function probesOnTheWire(t: TestContext, blackhole: boolean) {
   const timeline = (): readonly KeepaliveProbe[] => wire.timeline(tuple) ?? [];
   for (let waited = 0; waited < 60_000 && timeline().length < PROBES_WANTED; waited += 100) await sleep(100);
   say('off');
+  const unanswered = await info(client, say); // answered after 'off' took effect: no probe from here on
   await sleep(1500); // the last probe's answer, if any, has long arrived on a veth
   wire.poll();
-  return { probes: [...timeline()], counted: probesCounted(clientNs) - before, unanswered: await info(client, say) };
+  return { probes: [...timeline()], counted: probesCounted(clientNs) - before, unanswered };
 }
 
 async function info(client: Child, say: (command: string) => void): Promise<number> {
