@@ -76,6 +76,7 @@ export class MiddleboxConnection {
       const first = this.closedAt === null;
       if (first) this.closedAt = this.now();
       if (e.code && !this.closeCode) this.closeCode = e.code;
+      // Announced a little later, so a code on the line after the exit still makes it in.
       if (first) setTimeout(() => this.onClosed(this.view()), 200).unref();
     });
   }

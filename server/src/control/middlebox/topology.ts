@@ -59,14 +59,13 @@ function writeSysctl(netns: string, file: string, value: string): void {
 
 /** The forward chain, whole: flushed and refilled in one batch so a mode change has no gap. */
 function forwardRules(mode: MiddleboxSettings['mode']): string {
-  const forgotten = mode === 'rst' ? 'ct state invalid meta l4proto tcp reject with tcp reset' : 'ct state invalid drop';
+  // A reset can only answer TCP; anything else invalid is dropped in either mode.
+  const forgotten = mode === 'rst' ? ['ct state invalid meta l4proto tcp reject with tcp reset', 'ct state invalid drop'] : ['ct state invalid drop'];
   return [
     `add table ${TABLE}`,
     `add chain ${TABLE} forward { type filter hook forward priority filter; policy drop; }`,
     `flush chain ${TABLE} forward`,
-    `add rule ${TABLE} forward ${forgotten}`,
-    // A forgotten flow's non-TCP leftovers (none expected) are dropped too.
-    `add rule ${TABLE} forward ct state invalid drop`,
+    ...forgotten.map((rule) => `add rule ${TABLE} forward ${rule}`),
     `add rule ${TABLE} forward ct state established,related accept`,
     `add rule ${TABLE} forward ct state new accept`,
     '',
