@@ -17,3 +17,4 @@ export * from './advisories.js';
 export * from './display-text.js';
 export * from './post-mortem.js';
 export * from './bulk-retune.js';
+export * from './middlebox.js';

@@ -5,9 +5,9 @@
  * send bytes and learn whether they arrived.
  */
 import type { FastifyInstance } from 'fastify';
+import { MiddleboxConnectionSchema, MiddleboxIdParamsSchema, MiddleboxMessageSchema, MiddleboxPutSchema } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
-import { MiddleboxConnectionSchema, MiddleboxIdParamsSchema, MiddleboxMessageSchema, MiddleboxPutSchema } from '../control/middlebox/api-schemas.js';
 import { PRESETS, settingsFrom, type MiddleboxSettings } from '../control/middlebox/settings.js';
 import { ApiError, fromSystemError } from '../errors.js';
 import type { TypeBoxProvider } from './schema-validation.js';

@@ -4,6 +4,9 @@
  * The presets are the idle timeouts the clouds document for their NAT
  * gateways and load balancers; `custom` takes seconds (tests use 8 s).
  */
+// The timeout's bounds live with the request schema in shared/ (the browser's form checks the same).
+import { MIDDLEBOX_LAB_TIMEOUT_SEC_MAX as TIMEOUT_SEC_MAX, MIDDLEBOX_LAB_TIMEOUT_SEC_MIN as TIMEOUT_SEC_MIN } from '@keepalive-dashboard/shared';
+
 export const PRESETS = {
   aws: { label: 'AWS NLB / NAT gateway', timeoutSec: 350 },
   gcp: { label: 'GCP Cloud NAT', timeoutSec: 600 },
@@ -25,9 +28,6 @@ export interface MiddleboxSettings {
   mode: MiddleboxMode;
 }
 
-/** Below 2 s conntrack's own gc granularity blurs the countdown; above a day nothing idles that long in a lab. */
-export const TIMEOUT_SEC_MIN = 2;
-export const TIMEOUT_SEC_MAX = 86_400;
 
 export function settingsFrom(request: { preset?: PresetName; timeoutSec?: number; mode?: MiddleboxMode }): MiddleboxSettings {
   const mode = request.mode ?? 'drop';
