@@ -12,7 +12,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 
 import { loadAddon } from '@keepalive-dashboard/native';
-import type { AdvisoryOptions } from '@keepalive-dashboard/shared';
+import { DEFAULT_ADVISORY_OPTIONS, type AdvisoryOptions } from '@keepalive-dashboard/shared';
 
 import { AuditLog } from './audit/audit-log.js';
 import { detectCapabilities } from './capabilities.js';
@@ -49,6 +49,7 @@ import { Sessions, sessionCookieName } from './security/sessions.js';
 import { typeboxValidatorCompiler } from './routes/schema-validation.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { sessionRoutes } from './routes/session.js';
+import { settingsRoutes } from './routes/settings.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
 import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
 import { streamRoutes } from './stream/stream.js';
@@ -89,6 +90,8 @@ export interface AppOptions {
   log?: (message: string) => void;
   /** Advisory thresholds (middlebox idle timeout, idle-without-keepalive). */
   advisoryOptions?: AdvisoryOptions;
+  /** The user's middlebox timeout, s (`--middlebox-timeout`): overrides advisoryOptions' (GET/PUT /api/settings). */
+  middleboxTimeoutSec?: number;
   /** See AppContext.streamHighWaterBytes; default 4 MiB. */
   streamHighWaterBytes?: number;
   /** See AppContext.streamStallMs; default 30 s. */
@@ -178,7 +181,9 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
       const address = fastify.server.address();
       return new Set(typeof address === 'object' && address ? [address.port] : []);
     },
-    ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
+    ...(options.advisoryOptions || options.middleboxTimeoutSec !== undefined
+      ? { advisoryOptions: { ...(options.advisoryOptions ?? DEFAULT_ADVISORY_OPTIONS), ...(options.middleboxTimeoutSec !== undefined ? { middleboxIdleSec: options.middleboxTimeoutSec } : {}) } }
+      : {}),
   });
   const history = new TotalsHistory({ now, namespaceCount: () => namespaces.list().length });
   const postMortems = new PostMortems({ now });
@@ -348,6 +353,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await middleboxRoutes(api, ctx);
     await streamRoutes(api, ctx);
     await sessionRoutes(api, ctx);
+    await settingsRoutes(api, ctx);
     if (!ctx.metricsPublic) await metricsRoutes(api, ctx);
     await parseRoutes(api);
   });
