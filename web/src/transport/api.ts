@@ -20,6 +20,11 @@ import type {
   Killed,
   LabEntry,
   LabList,
+  MiddleboxConnectionInfo,
+  MiddleboxConnectionRequest,
+  MiddleboxLabView,
+  MiddleboxMessageResult,
+  MiddleboxPut,
   NamespaceList,
   OpenLabConnection,
   OpenLabListener,
@@ -169,6 +174,25 @@ export class ApiClient {
   /** Drops (or stops dropping) the peer's replies to a lab connection, so its keepalive probes go unanswered. */
   blackhole(id: string, on: boolean): Promise<BlackholeState> {
     return this.call('POST', `/api/lab/connections/${encodeURIComponent(id)}/blackhole`, { on });
+  }
+
+  /** The middlebox lab: settings, topology, and each connection with the router's conntrack entry read now. */
+  middlebox(): Promise<MiddleboxLabView> {
+    return this.call('GET', '/api/lab/middlebox');
+  }
+
+  /** Builds, changes or (enabled: false) removes the middlebox lab. */
+  putMiddlebox(body: MiddleboxPut): Promise<MiddleboxLabView> {
+    return this.call('PUT', '/api/lab/middlebox', body);
+  }
+
+  openMiddleboxConnection(body: MiddleboxConnectionRequest): Promise<MiddleboxConnectionInfo> {
+    return this.call('POST', '/api/lab/middlebox/connections', body);
+  }
+
+  /** Writes bytes at the lab connection's client and says whether the server end got them. */
+  middleboxMessage(id: string): Promise<MiddleboxMessageResult> {
+    return this.call('POST', `/api/lab/middlebox/connections/${encodeURIComponent(id)}/message`, {});
   }
 
   /** A page of events, newest first: GET /api/events's parameters (limit, before, type, connection, pid, include…). */

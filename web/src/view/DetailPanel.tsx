@@ -27,6 +27,7 @@ import {
   type KeepaliveSetting,
 } from './format.js';
 import { LiveText } from './live.js';
+import { MiddleboxDetail } from './MiddleboxDetail.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';
 
@@ -96,6 +97,8 @@ export function DetailPanel() {
       </p>
 
       <CountdownRing view={view} rearms={selection.rearms} />
+
+      {!capture && <MiddleboxDetail view={view} />}
 
       <dl className="facts">
         <dt>Namespace</dt>
@@ -414,6 +417,7 @@ function PostMortemDetail({ view, gone }: { view: ConnectionView; gone: PostMort
       <p className="post-mortem-lead" role="status" data-testid="post-mortem-ended">
         This connection has ended{gone ? ` at ${clockTime(gone.at)}` : ''}; it is no longer in the table. Kept here until you select another.
       </p>
+      <MiddleboxDetail view={view} />
       <dl className="facts post-mortem" data-testid="post-mortem">
         <dt>Cause</dt>
         <dd data-testid="post-mortem-cause">{gone ? deathCauseText(gone, k) : 'not known: the server no longer keeps its post-mortem'}</dd>
