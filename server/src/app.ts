@@ -11,7 +11,7 @@ import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 
-import { loadAddon } from '@keepalive-dashboard/native';
+import { loadAddon, openPacketCapture, readNetstat } from '@keepalive-dashboard/native';
 import { DEFAULT_ADVISORY_OPTIONS, type AdvisoryOptions } from '@keepalive-dashboard/shared';
 
 import { AuditLog } from './audit/audit-log.js';
@@ -32,6 +32,8 @@ import { ApiError, ERRORS } from './errors.js';
 import { EventBus } from './events.js';
 import { Metrics } from './metrics.js';
 import { ProcessMap } from './processes/process-map.js';
+import { KernelCounters } from './probes/watch-counters.js';
+import { ProbeWatch } from './probes/watch.js';
 import { bulkRetuneRoutes } from './routes/bulk-retune.js';
 import { connectionRoutes } from './routes/connections.js';
 import { historyRoutes } from './routes/history.js';
@@ -50,6 +52,7 @@ import { typeboxValidatorCompiler } from './routes/schema-validation.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { sessionRoutes } from './routes/session.js';
 import { settingsRoutes } from './routes/settings.js';
+import { probeRoutes } from './routes/probes.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
 import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
 import { streamRoutes } from './stream/stream.js';
@@ -166,7 +169,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     return [];
   });
   const metrics = new Metrics();
-  const capabilities = detectCapabilities(nativeLoaded());
+  const loaded = nativeLoaded();
+  const capabilities = detectCapabilities(loaded);
   const store = new ConnectionStore({
     source: selected.source,
     processMap,
@@ -185,6 +189,16 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
       ? { advisoryOptions: { ...(options.advisoryOptions ?? DEFAULT_ADVISORY_OPTIONS), ...(options.middleboxTimeoutSec !== undefined ? { middleboxIdleSec: options.middleboxTimeoutSec } : {}) } }
       : {}),
   });
+  const probes = new ProbeWatch({
+    native: loaded ? { openPacketCapture } : null,
+    netRaw: capabilities.netRaw,
+    namespaces,
+    views: () => store.currentViews(),
+    view: (id) => store.get(id),
+  });
+  store.on('delta', () => probes.update());
+  const kernelCounters = new KernelCounters({ readNetstat: loaded ? readNetstat : null, namespaces, now });
+  metrics.readKernelCounters(() => kernelCounters.byLabel());
   const history = new TotalsHistory({ now, namespaceCount: () => namespaces.list().length });
   const postMortems = new PostMortems({ now });
   postMortems.watch(store, events, lab);
@@ -234,6 +248,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     namespaces,
     namespaceSysctls,
     metrics,
+    probes,
+    kernelCounters,
     capabilities,
     version: VERSION,
     now,
@@ -354,6 +370,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await streamRoutes(api, ctx);
     await sessionRoutes(api, ctx);
     await settingsRoutes(api, ctx);
+    await probeRoutes(api, ctx);
     if (!ctx.metricsPublic) await metricsRoutes(api, ctx);
     await parseRoutes(api);
   });
@@ -361,6 +378,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   if (ctx.metricsPublic) await metricsRoutes(fastify, ctx);
   await uiRoutes(fastify, ctx, options.webRoot);
 
+  kernelCounters.start();
   if (options.collect ?? true) {
     processMap.start(options.processIntervalMs ?? 10_000);
     store.start(intervalMs);
@@ -370,6 +388,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   fastify.addHook('onClose', async () => {
     await blackholes.offAll();
     await middlebox.close();
+    probes.close();
+    kernelCounters.stop();
     store.stop();
     history.stop();
     processMap.stop();

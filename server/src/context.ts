@@ -12,6 +12,8 @@ import type { ForeignAccess, SocketControl } from './control/socket-control.js';
 import type { EventBus } from './events.js';
 import type { Metrics } from './metrics.js';
 import type { ProcessMap } from './processes/process-map.js';
+import type { KernelCounters } from './probes/watch-counters.js';
+import type { ProbeWatch } from './probes/watch.js';
 import type { SysctlStore } from './sysctl.js';
 import type { NamespaceRegistry } from './namespaces/registry.js';
 import type { NamespaceSysctls } from './namespaces/sysctls.js';
@@ -62,6 +64,10 @@ export interface AppContext {
   namespaces: NamespaceRegistry;
   namespaceSysctls: NamespaceSysctls;
   metrics: Metrics;
+  /** Keepalive probes on the wire of the connections watched (selected, lab, probing). */
+  probes: ProbeWatch;
+  /** Each namespace's TcpExt TCPKeepAlive / TCPAbortOnTimeout. */
+  kernelCounters: KernelCounters;
   capabilities: Capabilities;
   version: string;
   now: () => number;

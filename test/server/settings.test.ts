@@ -22,7 +22,7 @@ async function idle400(t: TestContext, options: Parameters<typeof buildApp>[1] =
 
 const advisories = async (fastify: FastifyInstance, id: string): Promise<Advisories['advisories']> =>
   ((await fastify.inject({ url: `/api/connections/${id}`, headers: AUTH })).json() as { connection: Advisories }).connection.advisories;
-const put = (fastify: FastifyInstance, payload: unknown) => fastify.inject({ method: 'PUT', url: '/api/settings', headers: AUTH, payload });
+const put = (fastify: FastifyInstance, payload: Record<string, unknown>) => fastify.inject({ method: 'PUT', url: '/api/settings', headers: AUTH, payload });
 
 test('idle 400 s: flagged against 350 s; PUT 500 s clears it at once; PUT 300 s flags it with the new number', async (t) => {
   const { fastify, connectionId } = await idle400(t);

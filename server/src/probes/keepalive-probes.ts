@@ -113,9 +113,9 @@ export class KeepaliveProbeTracker {
   feed(segments: Iterable<SegmentHeader>): void {
     for (const s of segments) {
       const keys = segmentKeys(s.src, s.srcPort, s.dst, s.dstPort);
-      const fromLocal = this.tracks.get(keys.local);
-      if (fromLocal) fromLocal.feed('local', s);
-      else this.tracks.get(keys.peer)?.feed('peer', s);
+      // Both ends of a pair may be watched (a lab pair on loopback): each sees the segment from its side.
+      this.tracks.get(keys.local)?.feed('local', s);
+      this.tracks.get(keys.peer)?.feed('peer', s);
     }
   }
 
