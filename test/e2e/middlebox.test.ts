@@ -66,7 +66,7 @@ test('the middlebox lab from the page: both countdowns, a message kept alive by 
   // Idle 3 s < 8 s: each probe refreshes the router's entry.
   const kept = await openThrough(page, 'mb-1', { idle: 3, interval: 3 });
   let detail = await show(page, kept, 'mb-1');
-  await detail.getByTestId('middlebox-keepalive-countdown').filter({ hasText: /^\d+ s$/ }).waitFor();
+  await detail.getByTestId('middlebox-keepalive-countdown').filter({ hasText: /^\d+\.\d s$/ }).waitFor();
   await detail.getByTestId('middlebox-conntrack-countdown').filter({ hasText: /^\d s of 8 s left$/ }).waitFor();
   await page.setViewportSize({ width: 800, height: 900 });
   for (const id of ['middlebox-keepalive-countdown', 'middlebox-conntrack-countdown']) assert.equal(await page.getByTestId('middlebox-detail').getByTestId(id).isVisible(), true, `${id} in the 800 px drawer`);
