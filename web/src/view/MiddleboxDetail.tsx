@@ -48,7 +48,7 @@ export function MiddleboxDetail({ view }: { view: ConnectionView }) {
           <LiveText
             className="middlebox-big"
             data-testid="middlebox-keepalive-countdown"
-            compute={(now) => (view.keepalive?.enabled === false ? 'off' : formatDuration(remainingMs(nextProbeAt(view), now), false))}
+            compute={(now) => (view.keepalive?.enabled === false ? 'off' : formatDuration(remainingMs(nextProbeAt(view), now)))}
           />
           <span className="muted">{c.keepalive ? `idle ${c.keepalive.idleSec} s, then every ${c.keepalive.intervalSec} s` : 'keepalive off'}</span>
         </div>
