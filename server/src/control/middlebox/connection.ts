@@ -3,36 +3,16 @@
  * server namespace, a client end connected from the client namespace, and
  * what the router's conntrack says about their flow.
  */
+import type { MiddleboxConnectionInfo, MiddleboxKeepalive } from '@keepalive-dashboard/shared';
+
 import { CLIENT_END, SERVER_END } from './endpoint-scripts.js';
 import { Endpoint } from './endpoint.js';
 import type { ConntrackEntry } from './conntrack.js';
 import { ADDRESSES, type Topology } from './topology.js';
 
-export interface KeepaliveRequest {
-  idleSec: number;
-  intervalSec: number;
-  count: number;
-}
-
-export interface MiddleboxConnectionView {
-  id: string;
-  createdAt: number;
-  status: 'open' | 'closed';
-  /** errno the client's socket got (ETIMEDOUT: retransmissions gave up; ECONNRESET: the middlebox reset it). */
-  closeCode: string | null;
-  closedAt: number | null;
-  client: { netns: string; address: string; port: number; pid: number; fd: number };
-  server: { netns: string; address: string; port: number; pid: number };
-  keepalive: KeepaliveRequest | null;
-  userTimeoutMs: number;
-  bytesSent: number;
-  bytesReceived: number;
-  /** The router's entry for the flow, null once it is forgotten (or never seen). */
-  conntrack: { state: string; remainingSec: number } | null;
-  conntrackSeenAt: number | null;
-  /** When the router forgot the flow: its last sighting plus the seconds it had left then. */
-  forgottenAt: number | null;
-}
+/** The wire's shapes (shared/src/middlebox.ts): the server keeps no second copy of them. */
+export type KeepaliveRequest = MiddleboxKeepalive;
+export type MiddleboxConnectionView = MiddleboxConnectionInfo;
 
 export interface MessageResult {
   delivered: boolean;
