@@ -22,16 +22,7 @@ Napi::Value NetnsOpenNetstat(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "netnsOpenNetstat(path, inode)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  int fd = -1;
-  Failure failure = RunInNetns(*target, [&]() -> Failure {
-    fd = open("/proc/thread-self/net/netstat", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    return fd < 0 ? Failure{errno, "open"} : Failure{};
-  });
-  if (failure) {
-    ThrowErrno(env, failure.err, failure.syscall);
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, fd);
+  return OpenInNetns(env, *target, "/proc/thread-self/net/netstat", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
 }  // namespace keepalive
