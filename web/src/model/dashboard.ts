@@ -29,6 +29,7 @@ import { MiddleboxModel, type MiddleboxState } from './middlebox-model.js';
 import { NamespacesModel } from './namespaces.js';
 import type { RetuneDraft } from './retune-form.js';
 import { SelectionModel, type SelectionSlices } from './selection-model.js';
+import { SettingsModel, type SettingsState } from './settings-model.js';
 import { TableModel, type TableState } from './table-model.js';
 
 export type { CaptureState } from './capture-model.js';
@@ -38,6 +39,7 @@ export type { LabState } from './lab-model.js';
 export type { LinkState, ServerState } from './link-model.js';
 export type { MiddleboxState } from './middlebox-model.js';
 export type { KillState, RetuneState, SelectionState } from './selection-model.js';
+export type { SettingsState } from './settings-model.js';
 export type { TableState } from './table-model.js';
 
 /** What the model needs from the stream transport. */
@@ -53,6 +55,7 @@ export interface DashboardState extends LinkSlices, SelectionSlices, CaptureSlic
   host: HostState;
   lab: LabState;
   middlebox: MiddleboxState;
+  settings: SettingsState;
 }
 
 export interface DashboardOptions {
@@ -90,6 +93,7 @@ export class DashboardModel {
   readonly events: EventsModel;
   readonly lab: LabModel;
   readonly middlebox: MiddleboxModel;
+  readonly settings: SettingsModel;
   readonly capture: CaptureModel;
   /** The grouped view and the bulk retune: their own state, reached by the views that show them (not in DashboardState). */
   readonly groups: GroupsModel;
@@ -118,11 +122,12 @@ export class DashboardModel {
     this.events = new EventsModel({ api: options.api, auth, pidsNamed: (name) => pidsNamedIn(this.state.table.rows, name) });
     this.lab = new LabModel({ api: options.api, auth });
     this.middlebox = new MiddleboxModel({ api: options.api, auth, now: () => this.clock.now(), setTimer, clearTimer });
+    this.settings = new SettingsModel({ api: options.api, auth });
     this.capture = new CaptureModel({ api: options.api, clock: this.clock });
     this.groups = new GroupsModel({ fetchRows: () => this.viewRows(), now: () => this.now(), setTimer, clearTimer });
     this.bulk = new BulkModel(options.api);
     this.compose();
-    for (const model of [this.link, this.table, this.selection, this.host, this.events, this.lab, this.middlebox, this.capture]) model.subscribe(this.changed);
+    for (const model of [this.link, this.table, this.selection, this.host, this.events, this.lab, this.middlebox, this.settings, this.capture]) model.subscribe(this.changed);
   }
 
   // ---- store plumbing ----
@@ -143,6 +148,7 @@ export class DashboardModel {
       ...this.events.getState(),
       ...this.lab.getState(),
       ...this.middlebox.getState(),
+      ...this.settings.getState(),
       ...this.capture.getState(),
     };
   }
@@ -167,6 +173,7 @@ export class DashboardModel {
     void this.events.refresh();
     void this.lab.refresh();
     void this.middlebox.refresh();
+    void this.settings.refresh();
     this.namespaces.start();
   }
 
@@ -238,6 +245,8 @@ export class DashboardModel {
     this.middlebox.onEvent(event);
     if (event.type === 'lab' || event.type === 'blackhole' || event.type === 'died') void this.lab.refresh();
     if (event.type === 'sysctl') void this.host.refreshSysctlAndNamespaces();
+    // Changed from another tab or a script: the host panel shows what the advisories now use.
+    if (event.type === 'settings') void this.settings.refresh();
   }
 
   // ---- delegates: the views and tests call the composition root; each model does the work ----
@@ -293,6 +302,7 @@ export class DashboardModel {
   setMiddlebox = (body: MiddleboxPut): Promise<boolean> => this.middlebox.setLab(body);
   openMiddleboxConnection = (keepalive: MiddleboxKeepalive | null, userTimeoutMs: number): Promise<boolean> => this.middlebox.openConnection(keepalive, userTimeoutMs);
   sendMiddleboxMessage = (id: string): Promise<void> => this.middlebox.sendMessage(id);
+  setMiddleboxTimeout = (sec: number): Promise<boolean> => this.settings.setMiddleboxTimeout(sec);
   /** Selects a middlebox lab connection's client end in the table, once the server lists it. */
   showMiddleboxConnection = async (id: string): Promise<boolean> => {
     const rowId = await this.middlebox.clientRowId(id);

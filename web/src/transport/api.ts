@@ -30,6 +30,9 @@ import type {
   OpenLabListener,
   ParseRequest,
   PatchResult,
+  ProbeTimeline,
+  Settings,
+  SettingsPut,
   SysctlChange,
   SysctlPatch,
   SysctlView,
@@ -151,6 +154,20 @@ export class ApiClient {
 
   putSysctl(patch: SysctlPatch, netns?: number): Promise<SysctlChange> {
     return this.call('PUT', `/api/sysctl${netnsQuery(netns)}`, patch);
+  }
+
+  /** Its keepalive probes seen on the wire (the detail frame carries the same for the selected one). */
+  probes(id: string): Promise<ProbeTimeline> {
+    return this.call('GET', `/api/connections/${encodeURIComponent(id)}/probes`);
+  }
+
+  /** The user's host settings: the middlebox idle timeout the advisories compare with. */
+  settings(): Promise<Settings> {
+    return this.call('GET', '/api/settings');
+  }
+
+  putSettings(body: SettingsPut): Promise<Settings> {
+    return this.call('PUT', '/api/settings', body);
   }
 
   lab(): Promise<LabList> {

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { deadAt, escapeControl, lastRecvAt, type ConnectionView, type ErrorBody, type PostMortem, type Sysctl } from '@keepalive-dashboard/shared';
 
 import type { DashboardModel } from '../model/dashboard.js';
+import { labConnectionOf } from '../model/middlebox-model.js';
 import { useEnv, useModelState } from './context.js';
 import { CountdownRing } from './CountdownRing.js';
 import {
@@ -28,6 +29,7 @@ import {
 } from './format.js';
 import { LiveText } from './live.js';
 import { MiddleboxDetail } from './MiddleboxDetail.js';
+import { SelectedProbeTimeline } from './ProbeTimeline.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';
 
@@ -48,6 +50,7 @@ export function DetailPanel() {
   const health = useModelState((s) => s.host.health);
   const kill = useModelState((s) => s.kill);
   const lab = useModelState((s) => s.lab);
+  const middleboxLab = useModelState((s) => s.middlebox.view);
   const [confirmKill, setConfirmKill] = useState(false);
 
   if (!selection) {
@@ -184,6 +187,9 @@ export function DetailPanel() {
           <Timeline history={selection.history} />
         </section>
       )}
+
+      {/* A middlebox lab connection has its probes under the two countdowns instead. */}
+      {!capture && labConnectionOf(view, middleboxLab) === null && <SelectedProbeTimeline view={view} />}
 
       <Holders view={view} />
 

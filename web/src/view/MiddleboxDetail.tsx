@@ -10,6 +10,7 @@ import { conntrackExpiresAt, labConnectionOf, layerVerdictText, messageVerdictTe
 import { useEnv, useModelState } from './context.js';
 import { clockTime, formatDuration } from './format.js';
 import { LiveText } from './live.js';
+import { SelectedProbeTimeline } from './ProbeTimeline.js';
 
 /** "6 s of 8 s left", ticking between the server's reads of the router; "forgotten at HH:MM:SS" once gone. */
 export function ConntrackCountdown({ connection, timeoutSec }: { connection: MiddleboxConnectionInfo; timeoutSec: number | null }) {
@@ -60,6 +61,7 @@ export function MiddleboxDetail({ view }: { view: ConnectionView }) {
           <span className="muted">{c.conntrack ? `conntrack ${c.conntrack.state}` : c.forgottenAt !== null ? 'the next segment is not forwarded' : 'no entry'}</span>
         </div>
       </div>
+      <SelectedProbeTimeline view={view} />
       {c.status === 'open' ? (
         <p>
           <button type="button" disabled={verdict?.pending === true || model.getState().server.readOnly} onClick={() => void model.sendMiddleboxMessage(c.id)}>
