@@ -3,7 +3,8 @@
  * with a custom 8 s conntrack timeout (drop mode) from the Lab panel, open a
  * connection through it with keepalive idle 3 s, watch both countdowns in its
  * detail (and in the 800 px drawer), send a message after 12 s of silence:
- * it arrives. A second with idle 15 s: the router forgets it first, the
+ * it arrives, and the probes that kept it alive are in its timeline,
+ * answered. A second with idle 15 s: the router forgets it first, the
  * message is lost and the detail says the middlebox did it. Toggle off: the
  * lab's namespaces are gone.
  */
@@ -76,6 +77,8 @@ test('the middlebox lab from the page: both countdowns, a message kept alive by 
   await page.waitForTimeout(12_000);
   await detail.getByRole('button', { name: 'Send a message' }).click();
   await detail.getByTestId('middlebox-verdict').filter({ hasText: /^arrived after 1\d s of silence$/ }).waitFor({ timeout: 15_000 });
+  // The probes that kept it alive, seen on the wire under the countdowns: the server end ACKed them.
+  await detail.getByTestId('probe-list').locator('li').filter({ hasText: /sent: answered after [\d.]+ ms$/ }).first().waitFor({ timeout: 30_000 });
 
   // Idle 15 s > 8 s: the router forgets the flow first; the message is lost, then the client dies of it.
   const lost = await openThrough(page, 'mb-2', { idle: 15, interval: 1 });

@@ -22,7 +22,7 @@ const NS: Namespace = {
 };
 const timeline = (extra: Partial<ProbeTimeline> = {}): ProbeTimeline => ({
   id: 'k', watched: true, capturing: true, interface: 'lo', error: null,
-  probes: [{ by: 'local', sentAt: NOW - 2000, answeredAt: NOW - 1988 }, { by: 'local', sentAt: NOW - 1000, answeredAt: null }],
+  probes: [{ by: 'local', sentAt: NOW - 2000, answeredAt: NOW - 1988.4 }, { by: 'peer', sentAt: NOW - 1500, answeredAt: NOW - 1499.898 }, { by: 'local', sentAt: NOW - 1000, answeredAt: null }],
   ...extra,
 });
 
@@ -37,9 +37,10 @@ async function setup() {
 test('answered and unanswered probes: a different mark and class each, sent-at clock time and the ACK delay in words', async () => {
   const { html } = await setup();
   const out = html(<ProbeTimelineView timeline={timeline()} counters={COUNTERS} />).replace(/<!-- -->/g, '');
-  assert.match(out, /<li class="probe-answered"[^>]*>✓<\/li><li class="probe-unanswered"[^>]*>✗<\/li>/);
+  assert.match(out, /<li class="probe-answered"[^>]*>✓<\/li><li class="probe-answered"[^>]*>✓<\/li><li class="probe-unanswered"[^>]*>✗<\/li>/);
   assert.ok(out.includes(`${clockTime(NOW - 1000)} sent: unanswered`), out);
   assert.ok(out.includes(`${clockTime(NOW - 2000)} sent: answered after 12 ms`), out);
+  assert.ok(out.includes(`${clockTime(NOW - 1500)} from the peer: answered after 0.1 ms`), 'a sub-ms ACK in tenths');
   assert.ok(out.indexOf(`${clockTime(NOW - 1000)} sent`) < out.indexOf(`${clockTime(NOW - 2000)} sent`), 'the newest is listed first');
 });
 
@@ -58,7 +59,7 @@ test("the detail keeps the detail frame's probes and shows them with its namespa
   assert.ok(!text(<DetailPanel />).includes('Probes on the wire'), 'nothing before a frame carries a timeline');
   model.onFrame({ type: 'detail', serverTime: NOW + 500, id: 'k', tcpInfo: null, connection: v, error: null, probes: timeline() });
   model.onFrame({ type: 'detail', serverTime: NOW + 1000, id: 'k', tcpInfo: null, connection: v, error: null });
-  assert.equal(model.getState().selection?.probes?.probes.length, 2, 'a frame without probes keeps the last timeline');
+  assert.equal(model.getState().selection?.probes?.probes.length, 3, 'a frame without probes keeps the last timeline');
   const out = text(<DetailPanel />);
   assert.match(out, /Probes on the wire \(lo\)/);
   assert.match(out, /kernel: 0\.25 probes\/s · 0\.02 aborts\/s/);

@@ -19,8 +19,11 @@ export function perSecText(perSec: number, noun: string): string {
   return `${perSec < 10 ? perSec.toFixed(2) : perSec.toFixed(1)} ${noun}/s`;
 }
 
+/** Capture timestamps are sub-millisecond, and an ACK over a veth comes back in a tenth of one: a tenth below 10 ms, whole ms above. */
 export function answerText(probe: WireProbe): string {
-  return probe.answeredAt === null ? 'unanswered' : `answered after ${Math.max(0, probe.answeredAt - probe.sentAt)} ms`;
+  if (probe.answeredAt === null) return 'unanswered';
+  const ms = Math.max(0, probe.answeredAt - probe.sentAt);
+  return `answered after ${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
 function CountersText({ counters }: { counters: KernelKeepaliveCounters | null | undefined }) {
