@@ -18,7 +18,9 @@
         "src/foreign.cc",
         "src/foreign_batch.cc",
         "src/file_lock.cc",
-        "src/proc_fds.cc"
+        "src/proc_fds.cc",
+        "src/packet_capture.cc",
+        "src/packet_netstat.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

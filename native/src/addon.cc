@@ -8,6 +8,7 @@
 #include "foreign_batch.h"
 #include "keepalive.h"
 #include "netns_api.h"
+#include "packet_capture.h"
 #include "proc_fds.h"
 #include "tcp_info.h"
 
@@ -32,6 +33,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("foreignKeepaliveBatch", Napi::Function::New(env, ForeignKeepaliveBatch, "foreignKeepaliveBatch"));
   exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusive, "flockExclusive"));
   exports.Set("scanProcSocketsAsync", Napi::Function::New(env, ScanProcSocketsAsync, "scanProcSocketsAsync"));
+  exports.Set("packetOpen", Napi::Function::New(env, PacketOpen, "packetOpen"));
+  exports.Set("packetRead", Napi::Function::New(env, PacketRead, "packetRead"));
+  exports.Set("netnsOpenNetstat", Napi::Function::New(env, NetnsOpenNetstat, "netnsOpenNetstat"));
   return exports;
 }
 

@@ -31,6 +31,19 @@ bool ArgNetns(const Napi::CallbackInfo& info, size_t i, std::optional<NetnsTarge
   return true;
 }
 
+Napi::Value OpenInNetns(Napi::Env env, const NetnsTarget& target, const std::string& file, int flags) {
+  int fd = -1;
+  Failure failure = RunInNetns(target, [&]() -> Failure {
+    fd = open(file.c_str(), flags);
+    return fd < 0 ? Failure{errno, "open"} : Failure{};
+  });
+  if (failure) {
+    ThrowErrno(env, failure.err, failure.syscall);
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Value NetnsOpenFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::optional<NetnsTarget> target;
@@ -46,17 +59,7 @@ Napi::Value NetnsOpenFile(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "netnsOpenFile: a file under /proc/sys/net/ and mode 'r' or 'w'").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  const int flags = O_CLOEXEC | O_NOFOLLOW | (mode == "w" ? O_WRONLY : O_RDONLY);
-  int fd = -1;
-  Failure failure = RunInNetns(*target, [&]() -> Failure {
-    fd = open(file.c_str(), flags);
-    return fd < 0 ? Failure{errno, "open"} : Failure{};
-  });
-  if (failure) {
-    ThrowErrno(env, failure.err, failure.syscall);
-    return env.Undefined();
-  }
-  return Napi::Number::New(env, fd);
+  return OpenInNetns(env, *target, file, O_CLOEXEC | O_NOFOLLOW | (mode == "w" ? O_WRONLY : O_RDONLY));
 }
 
 }  // namespace keepalive

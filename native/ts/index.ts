@@ -6,7 +6,9 @@
  * that maps socket inodes to the pids/fds holding them. The dump, lookups and
  * SOCK_DESTROY work in any network namespace (a NetnsTarget; our own without
  * one), as does opening a namespace's sysctl file, and this process's threads
- * never leave their namespace for it (see netns.ts). Linux only; elsewhere
+ * never leave their namespace for it (see netns.ts); so do capturing TCP
+ * headers on an interface (AF_PACKET + cBPF) and reading a namespace's
+ * /proc/net/netstat. Linux only; elsewhere
  * every call throws ENOTSUP.
  */
 import { destroySocketWith, type DestroyTarget } from './destroy.js';
@@ -19,6 +21,7 @@ import { withForeignSocketWith, type ForeignRaw, type ForeignSocketExpectation }
 import { readForeignKeepaliveBatchWith, type ForeignBatchItem, type ForeignBatchResult } from './foreign-batch.js';
 import { loadAddon, throwingAddon } from './loader.js';
 import type { RawAddon } from './native.js';
+import { openPacketCaptureWith, readNetstatWith, type PacketCapture, type PacketCaptureOptions } from './packet-capture.js';
 import { checkSysctlFile, inNetns, inNetnsAsync, netnsArgs, type NetnsTarget } from './netns.js';
 import { scanProcSocketsWith, type ProcSocketScan, type ProcSocketScanOptions } from './proc-sockets.js';
 import { nameTcpInfo, type TcpInfo } from './tcp-info.js';
@@ -45,6 +48,16 @@ export type { DiagKey, TcpLookupResult } from './diag-lookup.js';
 export type { DestroyTarget } from './destroy.js';
 export type { ForeignSocketExpectation } from './foreign.js';
 export type { ForeignBatchItem, ForeignBatchResult } from './foreign-batch.js';
+export {
+  PACKET_CAPTURE_MAX_PORTS,
+  PacketCapture,
+  parseTcpSegment,
+  type PacketBatch,
+  type PacketCaptureOptions,
+  type SegmentDirection,
+  type TcpFlags,
+  type TcpSegment,
+} from './packet-capture.js';
 export { SOCKET_FD_WORDS, type ProcSocketScan, type ProcSocketScanOptions } from './proc-sockets.js';
 export type { RawDiagChanges, RawDiagLookup, RawDiagObject, RawDiagTable, RawProcSockets, RawSocketIdentity } from './native.js';
 
@@ -134,6 +147,17 @@ export interface NativeApi {
    * (code ENOENT, EACCES…) only when procRoot itself can't be listed.
    */
   scanProcSocketsAsync(options?: ProcSocketScanOptions): Promise<ProcSocketScan>;
+
+  /**
+   * Captures TCP segment headers on one interface of `options.netns` (or
+   * ours): only IPv4/IPv6 TCP with a port in `options.ports` is let through,
+   * by a classic BPF filter in the kernel. Non-blocking: read() returns what
+   * is queued. Needs CAP_NET_RAW: EPERM (syscall 'socket(AF_PACKET)') without;
+   * ENODEV for no such ifindex there. The caller closes it.
+   */
+  openPacketCapture(options: PacketCaptureOptions): PacketCapture;
+  /** /proc/net/netstat (TcpExt, IpExt… counters) of `netns` (or ours), read from a file opened inside it. */
+  readNetstat(netns?: NetnsTarget): string;
 }
 
 export interface NativeOptions {
@@ -234,6 +258,9 @@ export function createNative(options: NativeOptions = {}): NativeApi {
       need('flockExclusive')(fd);
     },
     scanProcSocketsAsync: (options) => scanProcSocketsWith(() => need('scanProcSocketsAsync'), options),
+    openPacketCapture: (options) =>
+      openPacketCaptureWith(() => ({ packetOpen: need('packetOpen'), packetRead: need('packetRead'), closeFd: need('closeFd') }), options),
+    readNetstat: (netns) => readNetstatWith(() => ({ netnsOpenNetstat: need('netnsOpenNetstat') }), netns),
   };
   return api;
 }
@@ -256,3 +283,5 @@ export const getForeignTcpInfo = native.getForeignTcpInfo;
 export const readForeignKeepaliveBatch = native.readForeignKeepaliveBatch;
 export const lockFileExclusive = native.lockFileExclusive;
 export const scanProcSocketsAsync = native.scanProcSocketsAsync;
+export const openPacketCapture = native.openPacketCapture;
+export const readNetstat = native.readNetstat;

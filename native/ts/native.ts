@@ -92,6 +92,13 @@ export interface RawSocketIdentity {
   cookie: string;
 }
 
+/** packetRead's answer: 5 numbers per packet in records (offset into data, captured length, sll_pkttype, seconds, nanoseconds). */
+export interface RawPacketBatch {
+  data: Buffer;
+  records: Float64Array;
+  drops: number;
+}
+
 export interface RawAddon {
   getTcpInfo(fd: number): RawTcpInfo;
   getKeepalive(fd: number): RawKeepalive;
@@ -137,4 +144,10 @@ export interface RawAddon {
   flockExclusive?(fd: number): void;
   /** pids null: every numeric entry of procRoot. Rejects (ENOENT, EACCES...) only when procRoot can't be listed. */
   scanProcSocketsAsync?(procRoot: string, pids: number[] | null): Promise<RawProcSockets>;
+  /** A non-blocking AF_PACKET socket on ifindex with the TCP-ports cBPF filter attached (EPERM without CAP_NET_RAW). */
+  packetOpen?(ifindex: number, ports: number[], snaplen: number, netnsPath?: string, netnsInode?: number): number;
+  /** What is queued on the capture now, at most maxPackets; never waits. */
+  packetRead?(fd: number, maxPackets: number): RawPacketBatch;
+  /** An fd of /proc/net/netstat as seen from inside the namespace. */
+  netnsOpenNetstat?(netnsPath: string, netnsInode: number): number;
 }

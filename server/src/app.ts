@@ -11,8 +11,8 @@ import websocket from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 
-import { loadAddon } from '@keepalive-dashboard/native';
-import type { AdvisoryOptions } from '@keepalive-dashboard/shared';
+import { loadAddon, openPacketCapture, readNetstat } from '@keepalive-dashboard/native';
+import { DEFAULT_ADVISORY_OPTIONS, type AdvisoryOptions } from '@keepalive-dashboard/shared';
 
 import { AuditLog } from './audit/audit-log.js';
 import { detectCapabilities } from './capabilities.js';
@@ -24,18 +24,23 @@ import { ConnectionStore } from './collector/store.js';
 import type { AppContext } from './context.js';
 import { Blackholes } from './control/blackhole.js';
 import { Lab } from './control/lab.js';
+import { announceMiddleboxDeaths } from './control/middlebox/deaths.js';
+import { Middlebox } from './control/middlebox/middlebox.js';
 import { nativeForeignAccess, nativeKiller } from './control/native-control.js';
 import { SocketControl, type ForeignAccess, type Killer } from './control/socket-control.js';
 import { ApiError, ERRORS } from './errors.js';
 import { EventBus } from './events.js';
 import { Metrics } from './metrics.js';
 import { ProcessMap } from './processes/process-map.js';
+import { KernelCounters } from './probes/watch-counters.js';
+import { ProbeWatch } from './probes/watch.js';
 import { bulkRetuneRoutes } from './routes/bulk-retune.js';
 import { connectionRoutes } from './routes/connections.js';
 import { historyRoutes } from './routes/history.js';
 import { hostRoutes } from './routes/host.js';
 import { labRoutes } from './routes/lab.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { middleboxRoutes } from './routes/middlebox.js';
 import { parseRoutes } from './routes/parse.js';
 import { uiRoutes } from './routes/ui.js';
 import { FailedAuthLimiter, generateToken } from './security/auth.js';
@@ -46,6 +51,8 @@ import { Sessions, sessionCookieName } from './security/sessions.js';
 import { typeboxValidatorCompiler } from './routes/schema-validation.js';
 import { namespaceRoutes } from './routes/namespaces.js';
 import { sessionRoutes } from './routes/session.js';
+import { settingsRoutes } from './routes/settings.js';
+import { probeRoutes } from './routes/probes.js';
 import { SOURCE_FACTORIES } from './sources/index.js';
 import { selectSource, type SelectedSource, type SourceFactories, type SourceRequest } from './sources/select.js';
 import { streamRoutes } from './stream/stream.js';
@@ -86,6 +93,8 @@ export interface AppOptions {
   log?: (message: string) => void;
   /** Advisory thresholds (middlebox idle timeout, idle-without-keepalive). */
   advisoryOptions?: AdvisoryOptions;
+  /** The user's middlebox timeout, s (`--middlebox-timeout`): overrides advisoryOptions' (GET/PUT /api/settings). */
+  middleboxTimeoutSec?: number;
   /** See AppContext.streamHighWaterBytes; default 4 MiB. */
   streamHighWaterBytes?: number;
   /** See AppContext.streamStallMs; default 30 s. */
@@ -153,8 +162,15 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     log(`could not check for leftover black holes: ${error.message}`);
     return [];
   });
+  const middlebox = new Middlebox();
+  // Likewise lab namespaces a crashed run left (their processes, veths and nft table go with them).
+  const staleNamespaces = await middlebox.recoverLeftovers().catch((error: Error) => {
+    log(`could not check for leftover middlebox labs: ${error.message}`);
+    return [];
+  });
   const metrics = new Metrics();
-  const capabilities = detectCapabilities(nativeLoaded());
+  const loaded = nativeLoaded();
+  const capabilities = detectCapabilities(loaded);
   const store = new ConnectionStore({
     source: selected.source,
     processMap,
@@ -169,8 +185,20 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
       const address = fastify.server.address();
       return new Set(typeof address === 'object' && address ? [address.port] : []);
     },
-    ...(options.advisoryOptions ? { advisoryOptions: options.advisoryOptions } : {}),
+    ...(options.advisoryOptions || options.middleboxTimeoutSec !== undefined
+      ? { advisoryOptions: { ...(options.advisoryOptions ?? DEFAULT_ADVISORY_OPTIONS), ...(options.middleboxTimeoutSec !== undefined ? { middleboxIdleSec: options.middleboxTimeoutSec } : {}) } }
+      : {}),
   });
+  const probes = new ProbeWatch({
+    native: loaded ? { openPacketCapture } : null,
+    netRaw: capabilities.netRaw,
+    namespaces,
+    views: () => store.currentViews(),
+    view: (id) => store.get(id),
+  });
+  store.on('delta', () => probes.update());
+  const kernelCounters = new KernelCounters({ readNetstat: loaded ? readNetstat : null, namespaces, now });
+  metrics.readKernelCounters(() => kernelCounters.byLabel());
   const history = new TotalsHistory({ now, namespaceCount: () => namespaces.list().length });
   const postMortems = new PostMortems({ now });
   postMortems.watch(store, events, lab);
@@ -197,6 +225,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     foreign,
     lab,
     blackholes,
+    middlebox,
     control: new SocketControl({
       lab,
       processMap,
@@ -219,6 +248,8 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     namespaces,
     namespaceSysctls,
     metrics,
+    probes,
+    kernelCounters,
     capabilities,
     version: VERSION,
     now,
@@ -228,6 +259,11 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   for (const rule of leftovers) {
     events.emit({ type: 'blackhole', connectionId: null, summary: `removed a black hole left by a crashed run: ${rule.from}:${rule.sport} → ${rule.to}:${rule.dport}`, actor: null, detail: { rule } });
   }
+
+  if (staleNamespaces.length) {
+    events.emit({ type: 'lab', connectionId: null, summary: `removed a middlebox lab left by a crashed run: ${staleNamespaces.join(', ')}`, actor: null, detail: { namespaces: staleNamespaces } });
+  }
+  announceMiddleboxDeaths(middlebox, events);
 
   // Owned sockets that die by keepalive say so themselves (ETIMEDOUT).
   lab.on('closed', (entry) => {
@@ -330,8 +366,11 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await historyRoutes(api, ctx);
     await namespaceRoutes(api, ctx);
     await labRoutes(api, ctx);
+    await middleboxRoutes(api, ctx);
     await streamRoutes(api, ctx);
     await sessionRoutes(api, ctx);
+    await settingsRoutes(api, ctx);
+    await probeRoutes(api, ctx);
     if (!ctx.metricsPublic) await metricsRoutes(api, ctx);
     await parseRoutes(api);
   });
@@ -339,6 +378,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   if (ctx.metricsPublic) await metricsRoutes(fastify, ctx);
   await uiRoutes(fastify, ctx, options.webRoot);
 
+  kernelCounters.start();
   if (options.collect ?? true) {
     processMap.start(options.processIntervalMs ?? 10_000);
     store.start(intervalMs);
@@ -347,6 +387,9 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   }
   fastify.addHook('onClose', async () => {
     await blackholes.offAll();
+    await middlebox.close();
+    probes.close();
+    kernelCounters.stop();
     store.stop();
     history.stop();
     processMap.stop();

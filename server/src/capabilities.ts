@@ -7,6 +7,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import type { Capabilities } from '@keepalive-dashboard/shared';
 
 const CAP_NET_ADMIN = 12;
+const CAP_NET_RAW = 13;
 const CAP_SYS_PTRACE = 19;
 const CAP_SYS_ADMIN = 21;
 
@@ -23,6 +24,7 @@ export function detectCapabilities(nativeLoaded: boolean, statusText?: string): 
   const netAdmin = has(caps, CAP_NET_ADMIN);
   const sysPtrace = has(caps, CAP_SYS_PTRACE);
   const sysAdmin = has(caps, CAP_SYS_ADMIN);
+  const netRaw = has(caps, CAP_NET_RAW);
   let sysctlWrite: boolean;
   try {
     accessSync('/proc/sys/net/ipv4/tcp_keepalive_time', constants.W_OK);
@@ -36,5 +38,6 @@ export function detectCapabilities(nativeLoaded: boolean, statusText?: string): 
   if (!sysPtrace) missing.push("CAP_SYS_PTRACE: needed to read and retune other processes' sockets (same-uid processes still work)");
   if (!sysctlWrite) missing.push('root: needed to change net.ipv4.tcp_keepalive_* sysctls');
   if (!sysAdmin) missing.push("CAP_SYS_ADMIN: needed to enter other network namespaces (containers' sockets are then read from /proc/PID/net where visible, without tcp_info)");
-  return { netAdmin, sysPtrace, sysctlWrite, sysAdmin, native: nativeLoaded, missing };
+  if (!netRaw) missing.push("CAP_NET_RAW: probes on the wire need CAP_NET_RAW; the kernel's counters are shown instead");
+  return { netAdmin, sysPtrace, sysctlWrite, sysAdmin, netRaw, native: nativeLoaded, missing };
 }

@@ -1,6 +1,8 @@
 /** Command-line parsing for `keepalive-dashboard`, kept apart from main.ts so it is testable. */
 import { parseArgs } from 'node:util';
 
+import { DEFAULT_MIDDLEBOX_TIMEOUT_SEC, MIDDLEBOX_TIMEOUT_SEC_MAX, MIDDLEBOX_TIMEOUT_SEC_MIN } from '@keepalive-dashboard/shared';
+
 import type { SourceRequest } from './sources/select.js';
 
 export interface CliOptions {
@@ -19,6 +21,8 @@ export interface CliOptions {
   auditLog: string | null;
   labAnyAddress: boolean;
   metricsPublic: boolean;
+  /** The user's middlebox idle timeout the advisories compare with, s (PUT /api/settings changes it). */
+  middleboxTimeoutSec: number;
   help: boolean;
 }
 
@@ -52,6 +56,8 @@ Options:
                        $XDG_STATE_HOME/keepalive-dashboard/audit.jsonl)
   --lab-any-address    let lab connections go beyond loopback
   --metrics-public     serve /metrics without the token
+  --middlebox-timeout SEC  the NAT / load balancer idle timeout connections are
+                       judged against (default 350, 1–86400; /api/settings)
   -h, --help           show this help
 
 Subcommands:
@@ -96,6 +102,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         'audit-log': { type: 'string' },
         'lab-any-address': { type: 'boolean', default: false },
         'metrics-public': { type: 'boolean', default: false },
+        'middlebox-timeout': { type: 'string', default: String(DEFAULT_MIDDLEBOX_TIMEOUT_SEC) },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -112,6 +119,10 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (values.namespaces !== 'all' && values.namespaces !== 'own') throw new CliError(`--namespaces must be all or own, got ${values.namespaces}`);
   const streamStallMs = Number(values['stream-stall-ms']);
   if (!/^\d+$/.test(values['stream-stall-ms']) || streamStallMs < 1000) throw new CliError(`--stream-stall-ms must be an integer ≥ 1000, got ${values['stream-stall-ms']}`);
+  const middleboxTimeoutSec = Number(values['middlebox-timeout']);
+  if (!/^\d+$/.test(values['middlebox-timeout']) || middleboxTimeoutSec < MIDDLEBOX_TIMEOUT_SEC_MIN || middleboxTimeoutSec > MIDDLEBOX_TIMEOUT_SEC_MAX) {
+    throw new CliError(`--middlebox-timeout must be ${MIDDLEBOX_TIMEOUT_SEC_MIN}–${MIDDLEBOX_TIMEOUT_SEC_MAX} s, got ${values['middlebox-timeout']}`);
+  }
   if (values.token !== undefined && values['token-file'] !== undefined) throw new CliError('give --token or --token-file, not both');
   const envToken = env[TOKEN_ENV];
   const token = values.token ?? (values['token-file'] === undefined && envToken ? envToken : undefined);
@@ -134,6 +145,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     auditLog: values['audit-log'] ?? null,
     labAnyAddress: values['lab-any-address'],
     metricsPublic: values['metrics-public'],
+    middleboxTimeoutSec,
     help: values.help,
   };
 }

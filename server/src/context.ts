@@ -7,10 +7,13 @@ import type { TotalsHistory } from './collector/history.js';
 import type { PostMortems } from './collector/post-mortems.js';
 import type { Blackholes } from './control/blackhole.js';
 import type { Lab } from './control/lab.js';
+import type { Middlebox } from './control/middlebox/middlebox.js';
 import type { ForeignAccess, SocketControl } from './control/socket-control.js';
 import type { EventBus } from './events.js';
 import type { Metrics } from './metrics.js';
 import type { ProcessMap } from './processes/process-map.js';
+import type { KernelCounters } from './probes/watch-counters.js';
+import type { ProbeWatch } from './probes/watch.js';
 import type { SysctlStore } from './sysctl.js';
 import type { NamespaceRegistry } from './namespaces/registry.js';
 import type { NamespaceSysctls } from './namespaces/sysctls.js';
@@ -51,6 +54,8 @@ export interface AppContext {
   foreign: ForeignAccess | null;
   lab: Lab;
   blackholes: Blackholes;
+  /** The client ⇄ router ⇄ server lab with a real conntrack idle timeout. */
+  middlebox: Middlebox;
   control: SocketControl;
   events: EventBus;
   audit: AuditLog;
@@ -59,6 +64,10 @@ export interface AppContext {
   namespaces: NamespaceRegistry;
   namespaceSysctls: NamespaceSysctls;
   metrics: Metrics;
+  /** Keepalive probes on the wire of the connections watched (selected, lab, probing). */
+  probes: ProbeWatch;
+  /** Each namespace's TcpExt TCPKeepAlive / TCPAbortOnTimeout. */
+  kernelCounters: KernelCounters;
   capabilities: Capabilities;
   version: string;
   now: () => number;

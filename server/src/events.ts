@@ -15,7 +15,7 @@ import type { AuditLog } from './audit/audit-log.js';
 import { ApiError } from './errors.js';
 
 /** The types written to the audit log; the others (appeared, closed) are only observed. */
-export const AUDITED_TYPES: ReadonlySet<EventType> = new Set(['died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole']);
+export const AUDITED_TYPES: ReadonlySet<EventType> = new Set(['died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole', 'settings']);
 /** Events not in the audit log (appeared, closed, and any the log could not take) kept for /api/events. */
 const OBSERVED_LIMIT = 1000;
 /** Anchors kept for cursors of observed events that left the ring (one per audited event between them). */

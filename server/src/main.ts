@@ -98,6 +98,7 @@ async function serve(argv: string[]): Promise<void> {
     listenHost: options.host,
     allowedHosts: options.allowedHosts,
     streamStallMs: options.streamStallMs,
+    middleboxTimeoutSec: options.middleboxTimeoutSec,
     onLoginCodeSpent: () => printLogin('Login link used; another browser can log in once with'),
     log: warn,
     ...(token ? { token } : {}),

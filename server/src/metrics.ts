@@ -37,6 +37,34 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly wsClients = new Gauge({ name: 'keepalive_websocket_clients', help: 'Connected WebSocket clients', registers: [this.registry] });
+  /** The kernel's own totals per namespace label (probes/kernel-counters), read when scraped. */
+  private kernelTotals: () => ReadonlyMap<string, { keepaliveProbes: number; abortsOnTimeout: number }> = () => new Map();
+  readonly kernelProbes = this.kernelCounter('keepalive_kernel_probes_total', 'Keepalive probes the kernel sent, per network namespace (TcpExt TCPKeepAlive)', 'keepaliveProbes');
+  readonly kernelAborts = this.kernelCounter(
+    'keepalive_kernel_aborts_on_timeout_total',
+    'Connections the kernel gave up on after a keepalive, retransmission or user timeout, per network namespace (TcpExt TCPAbortOnTimeout)',
+    'abortsOnTimeout',
+  );
+
+  /** Where the kernel counters come from (one series per namespace label: bounded by the namespaces watched). */
+  readKernelCounters(read: () => ReadonlyMap<string, { keepaliveProbes: number; abortsOnTimeout: number }>): void {
+    this.kernelTotals = read;
+  }
+
+  private kernelCounter(name: string, help: string, field: 'keepaliveProbes' | 'abortsOnTimeout'): Counter {
+    const totals = (): ReadonlyMap<string, { keepaliveProbes: number; abortsOnTimeout: number }> => this.kernelTotals();
+    return new Counter({
+      name,
+      help,
+      labelNames: ['netns'],
+      registers: [this.registry],
+      // The kernel keeps the count: the series mirrors it at each scrape (a re-created namespace starts again from 0).
+      collect() {
+        this.reset();
+        for (const [netns, counters] of totals()) this.inc({ netns }, counters[field]);
+      },
+    });
+  }
 
   /** Per collection: the gauges come from the store's totals; only probing views are walked, for the histogram. */
   observe(totals: Totals, views: Iterable<ConnectionView>, source: string, durationMs: number | null): void {

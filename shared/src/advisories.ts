@@ -2,6 +2,7 @@
 import type { KeepaliveSettings } from './bounds.js';
 import { deadAfterLastRecvMs } from './keepalive-math.js';
 import type { Advisory } from './protocol.js';
+import { DEFAULT_MIDDLEBOX_TIMEOUT_SEC } from './settings.js';
 
 /** idle / interval / count as net.ipv4.tcp_keepalive_time / _intvl / _probes give them. */
 export interface KeepaliveDefaults {
@@ -18,7 +19,7 @@ export interface NamespaceDefaults extends KeepaliveDefaults {
 }
 
 export interface AdvisoryOptions {
-  /** A middlebox (NAT, cloud load balancer) idle timeout, s; 350 s is a common cloud default. */
+  /** The user's middlebox (NAT, cloud load balancer) idle timeout, s: the host setting GET/PUT /api/settings. */
   middleboxIdleSec: number;
   /** How long an ESTABLISHED connection without keepalive may sit idle before it is flagged, ms. */
   idleWithoutKeepaliveMs: number;
@@ -33,7 +34,7 @@ const triple = (d: KeepaliveDefaults): string => `${d.idleSec} s / ${d.intervalS
 export const ADVISORY_KINDS = ['keepalive-off-idle', 'user-timeout-below-idle', 'user-timeout-cuts-probes', 'idle-exceeds-middlebox', 'namespace-defaults'] as const;
 export type AdvisoryKind = (typeof ADVISORY_KINDS)[number];
 
-export const DEFAULT_ADVISORY_OPTIONS: AdvisoryOptions = { middleboxIdleSec: 350, idleWithoutKeepaliveMs: 600_000 };
+export const DEFAULT_ADVISORY_OPTIONS: AdvisoryOptions = { middleboxIdleSec: DEFAULT_MIDDLEBOX_TIMEOUT_SEC, idleWithoutKeepaliveMs: 600_000 };
 
 export function keepaliveAdvisories(
   state: string,
@@ -71,7 +72,7 @@ export function keepaliveAdvisories(
     const whence = ns && idleSec === ns.idleSec ? ` (namespace ${ns.label}'s net.ipv4.tcp_keepalive_time)` : '';
     out.push({
       code: 'idle-exceeds-middlebox',
-      message: `idle ${idleSec} s${whence} is longer than a ${options.middleboxIdleSec} s middlebox idle timeout: the flow is likely dropped silently before the first probe`,
+      message: `idle ${idleSec} s${whence} > middlebox ${options.middleboxIdleSec} s: this flow will be forgotten`,
     });
   }
   if (inherited && ns.host && !sameDefaults(ns, ns.host)) {

@@ -17,3 +17,6 @@ export * from './advisories.js';
 export * from './display-text.js';
 export * from './post-mortem.js';
 export * from './bulk-retune.js';
+export * from './probes.js';
+export * from './settings.js';
+export * from './middlebox.js';

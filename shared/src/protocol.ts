@@ -10,6 +10,7 @@ import { KEEPALIVE_BOUNDS } from './bounds.js';
 import { ConnectionTcpInfoSchema, EndpointSchema, SOURCE_NAMES, TcpStateSchema, TIMER_KINDS } from './connection.js';
 import { MAX_FILTER_EXPR_CHARS } from './filter-expr.js';
 import { PostMortemSchema } from './post-mortem.js';
+import { KernelKeepaliveCountersSchema, ProbeTimelineSchema } from './probes.js';
 import { COLUMN_IDS, SORT_DIRECTIONS } from './sort.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -236,6 +237,8 @@ export const NamespaceSchema = Type.Object({
   sysctlError: Nullable(ErrorBodySchema),
   /** Epoch ms the server first saw it. */
   firstSeenAt: Type.Number(),
+  /** The kernel's keepalive probes and timeout aborts in it (/proc/net/netstat); null when unreadable. */
+  keepaliveCounters: Type.Optional(Nullable(KernelKeepaliveCountersSchema)),
 });
 export type Namespace = Static<typeof NamespaceSchema>;
 
@@ -248,6 +251,8 @@ export const CapabilitiesSchema = Type.Object({
   sysctlWrite: Type.Boolean(),
   /** Enter other network namespaces (setns needs CAP_SYS_ADMIN) to list their sockets and sysctls. */
   sysAdmin: Type.Boolean(),
+  /** Capture keepalive probes on the wire (AF_PACKET needs CAP_NET_RAW). */
+  netRaw: Type.Boolean(),
   /** The native addon loaded. */
   native: Type.Boolean(),
   /** What is missing, in words. */
@@ -311,7 +316,7 @@ export const HealthSchema = Type.Object({
 });
 export type Health = Static<typeof HealthSchema>;
 
-export const EVENT_TYPES = ['appeared', 'closed', 'died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole'] as const;
+export const EVENT_TYPES = ['appeared', 'closed', 'died', 'retuned', 'killed', 'sysctl', 'lab', 'blackhole', 'settings'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /**
@@ -405,6 +410,8 @@ export const DetailFrameSchema = Type.Object({
   error: Nullable(ErrorBodySchema),
   /** The connection is gone: why and when (then `connection` is its last view and `error` KA_ERR_SOCKET_GONE). */
   gone: Type.Optional(PostMortemSchema),
+  /** Its keepalive probes seen on the wire (as GET /api/connections/:id/probes). */
+  probes: Type.Optional(ProbeTimelineSchema),
 });
 export const ErrorFrameSchema = Type.Object({ type: Type.Literal('error'), serverTime: Type.Number(), code: Type.String(), message: Type.String() });
 

@@ -3,12 +3,15 @@
  * with a few lab connections, one retuned to "Fast fail" with its peer
  * black-holed so its probes go unanswered and it is declared dead — at
  * 1440×900 with the detail beside the table, and at 800×900 with the detail
- * as a drawer over it. Not part of `npm test` (it rewrites committed files):
+ * as a drawer over it. And docs/middlebox.png: the middlebox lab (8 s, drop)
+ * with a flow keepalive keeps alive beside one the middlebox forgot, the
+ * kept one's two countdowns in the detail. Not part of `npm test` (it rewrites committed files):
  * run `npm run screenshot`. The screenshots of every test run go to
  * test-artifacts/.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -76,4 +79,47 @@ test('docs/screenshot-1440.png and -800.png: a connection probing a black-holed 
   await page.screenshot({ path: artifact('screenshot-died.png') });
   assert.deepEqual(problems, []);
   // Closing the server removes the black hole with the lab.
+});
+
+test('docs/middlebox.png: which layer timed out, keepalive idle below and above an 8 s middlebox', { timeout: 180_000 }, async (t) => {
+  requireChromium();
+  ensureWebBuild();
+  const server = await startServer(t, { namespaces: 'all', intervalMs: 1000 });
+  const instance = server.fastify.ka.middlebox.instance;
+  t.after(() => {
+    for (const name of readdirSync('/run/netns').filter((n) => n.startsWith(`ka-mb-${instance}-`))) spawnSync('ip', ['netns', 'delete', name]);
+  });
+  const put = await server.api('PUT', '/api/lab/middlebox', { enabled: true, preset: 'custom', timeoutSec: 8, mode: 'drop' });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  for (const idleSec of [3, 15]) {
+    const opened = await server.api('POST', '/api/lab/middlebox/connections', { keepalive: { idleSec, intervalSec: idleSec === 3 ? 3 : 1, count: 3 }, userTimeoutMs: 30_000 });
+    assert.equal(opened.status, 201, JSON.stringify(opened.body));
+  }
+
+  const { page, problems } = await openBrowser(t);
+  await page.goto(server.loginUrl());
+  await page.getByTestId('link-status').filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
+  await page.getByRole('tab', { name: 'Lab' }).click();
+  // Room for the lab's panel: the split bar up by half the page.
+  const bar = page.getByRole('separator', { name: 'Resize the table and the panels' });
+  for (let i = 0; i < 5; i++) await bar.press('PageUp');
+  const kept = page.locator('tr[data-mb-id="mb-1"]');
+  const lost = page.locator('tr[data-mb-id="mb-2"]');
+  await lost.getByTestId('middlebox-conntrack-countdown').filter({ hasText: /^forgotten at/ }).waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(3000);
+  await kept.getByRole('button', { name: 'Send a message' }).click();
+  await lost.getByRole('button', { name: 'Send a message' }).click();
+  await kept.getByTestId('middlebox-row-verdict').filter({ hasText: /^arrived/ }).waitFor({ timeout: 15_000 });
+  await lost.getByTestId('middlebox-row-verdict').filter({ hasText: /^lost/ }).waitFor({ timeout: 15_000 });
+  const detail = page.getByTestId('middlebox-detail');
+  await until('mb-1 in the detail', async () => {
+    await kept.getByRole('button', { name: 'Show' }).click();
+    return (await detail.filter({ hasText: 'Middlebox lab mb-1' }).count()) === 1;
+  }, 40_000);
+  await page.getByRole('table', { name: 'Middlebox connections' }).scrollIntoViewIfNeeded();
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: artifact('middlebox.png') });
+  mkdirSync(join(ROOT, 'docs'), { recursive: true });
+  copyFileSync(artifact('middlebox.png'), join(ROOT, 'docs', 'middlebox.png'));
+  assert.deepEqual(problems, []);
 });

@@ -146,7 +146,7 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
   private totals: Totals = { connections: 0, byState: {}, keepaliveOn: 0, keepaliveOff: 0, probing: 0 };
   private netnsCounts: ReadonlyMap<number, number> = new Map();
   private readonly now: () => number;
-  private readonly advisoryOptions: AdvisoryOptions;
+  private advisoryOptions: AdvisoryOptions;
 
   constructor(private readonly options: StoreOptions) {
     super();
@@ -299,6 +299,19 @@ export class ConnectionStore extends EventEmitter<StoreEvents> {
     const initial = this.options.namespaces?.initialInode ?? null;
     const everyone = initial !== null && inodes.has(initial);
     for (const view of this.views.values()) if (view.netns && (everyone || inodes.has(view.netns.inode))) this.dirtyIds.add(view.id);
+  }
+
+  /** The user's middlebox timeout changed (PUT /api/settings): every row's advisories are rebuilt now, not at the next sweep. */
+  setMiddleboxTimeout(sec: number): void {
+    this.advisoryOptions = { ...this.advisoryOptions, middleboxIdleSec: sec };
+    this.advisoryByNetns.clear();
+    const batch = new Batch();
+    for (const view of [...this.views.values()]) this.recomputeView(view, batch);
+    this.publish(batch, this.now());
+  }
+
+  middleboxTimeoutSec(): number {
+    return this.advisoryOptions.middleboxIdleSec;
   }
 
   /** Sockets per namespace at the last step (counted with the totals, in the same pass over the rows). */

@@ -79,7 +79,7 @@ export function ruleFor(local: { address: string; port: number }, peer: { addres
 }
 
 /** Who a table belongs to: a process is named by pid and start time, within a pid namespace. */
-interface TableOwner {
+export interface TableOwner {
   pid: number;
   startTime: number;
   pidNs: number;
@@ -89,7 +89,7 @@ const TABLE_PREFIX = 'keepalive_dashboard_';
 const TABLE_NAME = new RegExp(`^${TABLE_PREFIX}(\\d+)_(\\d+)_(\\d+)_(\\d+)$`);
 
 /** Field 22 of /proc/PID/stat (clock ticks after boot); null when there is no such process. */
-function processStartTime(pid: number | 'self'): number | null {
+export function processStartTime(pid: number | 'self'): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm (field 2) may hold spaces and parentheses: count fields after the last ')', which is field 3.
@@ -100,7 +100,7 @@ function processStartTime(pid: number | 'self'): number | null {
   }
 }
 
-function ownPidNs(): number {
+export function ownPidNs(): number {
   try {
     return Number(/\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1] ?? 0);
   } catch {
@@ -108,7 +108,7 @@ function ownPidNs(): number {
   }
 }
 
-function ownerAlive(owner: TableOwner): boolean {
+export function ownerAlive(owner: TableOwner): boolean {
   const startTime = processStartTime(owner.pid);
   if (startTime !== null) return startTime === owner.startTime;
   // No stat to read: gone, or hidden from us (/proc mounted hidepid=2). Only a gone owner is dead.

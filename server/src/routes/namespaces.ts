@@ -25,6 +25,7 @@ export function namespaceView(ctx: AppContext, entry: NamespaceEntry, sockets: n
     sysctl: sysctl.values,
     sysctlError: sysctl.error,
     firstSeenAt: entry.firstSeenAt,
+    keepaliveCounters: ctx.kernelCounters.get(entry.inode),
   };
 }
 

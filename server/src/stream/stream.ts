@@ -387,6 +387,8 @@ class StreamClient {
     if (this.detailTimer) clearInterval(this.detailTimer);
     this.detailTimer = null;
     this.selectedId = id;
+    // Its probes are captured while it is selected (a capture opens on its interface, or is shared).
+    this.ctx.probes.select(this, id);
     if (id === null) return;
     this.detailRefreshDue = true;
     this.detailTick(id);
@@ -419,7 +421,8 @@ class StreamClient {
     try {
       const detail = await detailFor(this.ctx, view, refresh);
       if (this.selectedId !== id) return;
-      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: detail.tcpInfo, connection: detail.connection, error: detail.error }, 'reply');
+      const probes = this.ctx.probes.timeline(id);
+      this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: detail.tcpInfo, connection: detail.connection, error: detail.error, ...(probes.watched ? { probes } : {}) }, 'reply');
     } catch (error) {
       this.send({ type: 'detail', serverTime: this.ctx.now(), id, tcpInfo: null, connection: null, error: { code: 'KA_ERR_INTERNAL', message: (error as Error).message } }, 'reply');
     } finally {
@@ -457,6 +460,7 @@ class StreamClient {
     this.detailTimer = null;
     this.selects.cancel();
     this.windows.cancel();
+    if (this.selectedId !== null) this.ctx.probes.select(this, null);
     this.selectedId = null;
   }
 }

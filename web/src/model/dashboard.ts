@@ -8,7 +8,7 @@
  * `getState()` returns an immutable object; a slice keeps its identity until
  * that slice changes, so a view that selects one slice re-renders only then.
  */
-import type { ClientFrame, ConnectionFilter, ConnectionView, DashboardEvent, ServerFrame, SysctlPatch } from '@keepalive-dashboard/shared';
+import type { ClientFrame, ConnectionFilter, ConnectionView, DashboardEvent, MiddleboxKeepalive, MiddleboxPut, ServerFrame, SysctlPatch } from '@keepalive-dashboard/shared';
 
 import type { Capture } from '../capture/capture.js';
 import type { ApiClient, CaptureFormat, LabEntry } from '../transport/api.js';
@@ -25,9 +25,11 @@ import { GroupsModel } from './groups.js';
 import { HostModel, type HostState } from './host-model.js';
 import { LabModel, type LabState } from './lab-model.js';
 import { LinkModel, type LinkSlices } from './link-model.js';
+import { MiddleboxModel, type MiddleboxState } from './middlebox-model.js';
 import { NamespacesModel } from './namespaces.js';
 import type { RetuneDraft } from './retune-form.js';
 import { SelectionModel, type SelectionSlices } from './selection-model.js';
+import { SettingsModel, type SettingsState } from './settings-model.js';
 import { TableModel, type TableState } from './table-model.js';
 
 export type { CaptureState } from './capture-model.js';
@@ -35,7 +37,9 @@ export type { EventsState } from './events-model.js';
 export type { HostState } from './host-model.js';
 export type { LabState } from './lab-model.js';
 export type { LinkState, ServerState } from './link-model.js';
+export type { MiddleboxState } from './middlebox-model.js';
 export type { KillState, RetuneState, SelectionState } from './selection-model.js';
+export type { SettingsState } from './settings-model.js';
 export type { TableState } from './table-model.js';
 
 /** What the model needs from the stream transport. */
@@ -50,6 +54,8 @@ export interface DashboardState extends LinkSlices, SelectionSlices, CaptureSlic
   events: EventsState;
   host: HostState;
   lab: LabState;
+  middlebox: MiddleboxState;
+  settings: SettingsState;
 }
 
 export interface DashboardOptions {
@@ -86,6 +92,8 @@ export class DashboardModel {
   readonly host: HostModel;
   readonly events: EventsModel;
   readonly lab: LabModel;
+  readonly middlebox: MiddleboxModel;
+  readonly settings: SettingsModel;
   readonly capture: CaptureModel;
   /** The grouped view and the bulk retune: their own state, reached by the views that show them (not in DashboardState). */
   readonly groups: GroupsModel;
@@ -113,11 +121,13 @@ export class DashboardModel {
     });
     this.events = new EventsModel({ api: options.api, auth, pidsNamed: (name) => pidsNamedIn(this.state.table.rows, name) });
     this.lab = new LabModel({ api: options.api, auth });
+    this.middlebox = new MiddleboxModel({ api: options.api, auth, now: () => this.clock.now(), setTimer, clearTimer });
+    this.settings = new SettingsModel({ api: options.api, auth });
     this.capture = new CaptureModel({ api: options.api, clock: this.clock });
     this.groups = new GroupsModel({ fetchRows: () => this.viewRows(), now: () => this.now(), setTimer, clearTimer });
     this.bulk = new BulkModel(options.api);
     this.compose();
-    for (const model of [this.link, this.table, this.selection, this.host, this.events, this.lab, this.capture]) model.subscribe(this.changed);
+    for (const model of [this.link, this.table, this.selection, this.host, this.events, this.lab, this.middlebox, this.settings, this.capture]) model.subscribe(this.changed);
   }
 
   // ---- store plumbing ----
@@ -137,6 +147,8 @@ export class DashboardModel {
       ...this.host.getState(),
       ...this.events.getState(),
       ...this.lab.getState(),
+      ...this.middlebox.getState(),
+      ...this.settings.getState(),
       ...this.capture.getState(),
     };
   }
@@ -160,6 +172,8 @@ export class DashboardModel {
     this.host.start();
     void this.events.refresh();
     void this.lab.refresh();
+    void this.middlebox.refresh();
+    void this.settings.refresh();
     this.namespaces.start();
   }
 
@@ -169,6 +183,7 @@ export class DashboardModel {
     this.host.stop();
     this.table.stop();
     this.groups.stop();
+    this.middlebox.stop();
   }
 
   /** The transport reopened: the server knows nothing of this client, so say it again. */
@@ -179,6 +194,7 @@ export class DashboardModel {
     // What happened while away.
     void this.events.refresh();
     void this.lab.refresh();
+    void this.middlebox.refresh();
   }
 
   onLinkStatus(status: LinkStatus): void {
@@ -226,8 +242,11 @@ export class DashboardModel {
 
   private onEvent(event: DashboardEvent): void {
     this.events.add(event);
+    this.middlebox.onEvent(event);
     if (event.type === 'lab' || event.type === 'blackhole' || event.type === 'died') void this.lab.refresh();
     if (event.type === 'sysctl') void this.host.refreshSysctlAndNamespaces();
+    // Changed from another tab or a script: the host panel shows what the advisories now use.
+    if (event.type === 'settings') void this.settings.refresh();
   }
 
   // ---- delegates: the views and tests call the composition root; each model does the work ----
@@ -280,6 +299,16 @@ export class DashboardModel {
   openLabListener = (port: number, host?: string): Promise<LabEntry | null> => this.lab.openListener(port, host);
   closeLab = (id: string): Promise<LabEntry | null> => this.lab.close(id);
   setBlackhole = (labId: string, on: boolean): Promise<void> => this.lab.setBlackhole(labId, on);
+  setMiddlebox = (body: MiddleboxPut): Promise<boolean> => this.middlebox.setLab(body);
+  openMiddleboxConnection = (keepalive: MiddleboxKeepalive | null, userTimeoutMs: number): Promise<boolean> => this.middlebox.openConnection(keepalive, userTimeoutMs);
+  sendMiddleboxMessage = (id: string): Promise<void> => this.middlebox.sendMessage(id);
+  setMiddleboxTimeout = (sec: number): Promise<boolean> => this.settings.setMiddleboxTimeout(sec);
+  /** Selects a middlebox lab connection's client end in the table, once the server lists it. */
+  showMiddleboxConnection = async (id: string): Promise<boolean> => {
+    const rowId = await this.middlebox.clientRowId(id);
+    if (rowId !== null) this.select(rowId);
+    return rowId !== null;
+  };
 
   /** The current view as a file: every row the table shows (filter, search and sort applied), not only the window on hand. */
   async exportView(format: 'csv' | 'json'): Promise<ExportFile> {

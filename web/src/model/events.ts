@@ -42,6 +42,7 @@ export const EVENT_TYPE_LABELS: Record<EventType, string> = {
   sysctl: 'sysctl',
   lab: 'lab',
   blackhole: 'black-hole',
+  settings: 'settings',
 };
 
 export function isEventType(value: string): value is EventType {

@@ -2,7 +2,7 @@
  * The selected connection and what acts on it: its detail frames and
  * timeline ring, the retune form (draft, apply, undo) and kill.
  */
-import type { ClientFrame, ConnectionView, DetailFrame, ErrorBody, KeepaliveSettings, PatchResult, PostMortem } from '@keepalive-dashboard/shared';
+import type { ClientFrame, ConnectionView, DetailFrame, ErrorBody, KeepaliveSettings, PatchResult, PostMortem, ProbeTimeline } from '@keepalive-dashboard/shared';
 import { KEEPALIVE_PRESETS, nextProbeAt, probesOut, remainingMs } from '@keepalive-dashboard/shared';
 
 import { asErrorBody, type ApiClient } from '../transport/api.js';
@@ -27,6 +27,8 @@ export interface SelectionState {
   history: DetailSample[];
   /** Times the kernel re-armed the keepalive timer while selected (the countdown jumped). */
   rearms: number;
+  /** Its keepalive probes seen on the wire, from the last detail frame that carried them; null until one does. */
+  probes: ProbeTimeline | null;
 }
 
 export interface RetuneState {
@@ -92,7 +94,7 @@ export class SelectionModel extends StateModel<SelectionSlices> {
     this.lastNextProbeAt = view ? nextProbeAt(view) : null;
     this.lastProbesOut = view ? (probesOut(view) ?? 0) : 0;
     this.set({
-      selection: { id, view, gone: false, postMortem: null, tcpInfo: null, detailError: null, history: [], rearms: 0 },
+      selection: { id, view, gone: false, postMortem: null, tcpInfo: null, detailError: null, history: [], rearms: 0, probes: null },
       kill: { pendingId: null, error: null, killed: null },
     });
     this.resetRetune(view, id);
@@ -117,7 +119,7 @@ export class SelectionModel extends StateModel<SelectionSlices> {
       // Gone: the last view (the frame's, else the one held) stays, with the cause beside it.
       const gone = frame.gone !== undefined || frame.error?.code === 'KA_ERR_SOCKET_GONE';
       const view = frame.connection ?? selected.view;
-      this.set({ selection: { ...selected, view, gone, postMortem: frame.gone ?? selected.postMortem, tcpInfo: frame.tcpInfo ?? selected.tcpInfo, detailError: frame.error } });
+      this.set({ selection: { ...selected, view, gone, postMortem: frame.gone ?? selected.postMortem, tcpInfo: frame.tcpInfo ?? selected.tcpInfo, detailError: frame.error, probes: frame.probes ?? selected.probes } });
       return;
     }
     const view = frame.connection;
@@ -131,7 +133,7 @@ export class SelectionModel extends StateModel<SelectionSlices> {
       rttMs: rtt === undefined ? null : rtt / 1000,
       nextProbeS: next === null ? null : next / 1000,
     });
-    this.set({ selection: { ...selected, tcpInfo: info, detailError: frame.error, gone: false, history: this.detailRing.toArray() } });
+    this.set({ selection: { ...selected, tcpInfo: info, detailError: frame.error, gone: false, history: this.detailRing.toArray(), probes: frame.probes ?? selected.probes } });
     this.viewChanged(view);
   }
 

@@ -20,11 +20,19 @@ import type {
   Killed,
   LabEntry,
   LabList,
+  MiddleboxConnectionInfo,
+  MiddleboxConnectionRequest,
+  MiddleboxLabView,
+  MiddleboxMessageResult,
+  MiddleboxPut,
   NamespaceList,
   OpenLabConnection,
   OpenLabListener,
   ParseRequest,
   PatchResult,
+  ProbeTimeline,
+  Settings,
+  SettingsPut,
   SysctlChange,
   SysctlPatch,
   SysctlView,
@@ -148,6 +156,20 @@ export class ApiClient {
     return this.call('PUT', `/api/sysctl${netnsQuery(netns)}`, patch);
   }
 
+  /** Its keepalive probes seen on the wire (the detail frame carries the same for the selected one). */
+  probes(id: string): Promise<ProbeTimeline> {
+    return this.call('GET', `/api/connections/${encodeURIComponent(id)}/probes`);
+  }
+
+  /** The user's host settings: the middlebox idle timeout the advisories compare with. */
+  settings(): Promise<Settings> {
+    return this.call('GET', '/api/settings');
+  }
+
+  putSettings(body: SettingsPut): Promise<Settings> {
+    return this.call('PUT', '/api/settings', body);
+  }
+
   lab(): Promise<LabList> {
     return this.call('GET', '/api/lab');
   }
@@ -169,6 +191,25 @@ export class ApiClient {
   /** Drops (or stops dropping) the peer's replies to a lab connection, so its keepalive probes go unanswered. */
   blackhole(id: string, on: boolean): Promise<BlackholeState> {
     return this.call('POST', `/api/lab/connections/${encodeURIComponent(id)}/blackhole`, { on });
+  }
+
+  /** The middlebox lab: settings, topology, and each connection with the router's conntrack entry read now. */
+  middlebox(): Promise<MiddleboxLabView> {
+    return this.call('GET', '/api/lab/middlebox');
+  }
+
+  /** Builds, changes or (enabled: false) removes the middlebox lab. */
+  putMiddlebox(body: MiddleboxPut): Promise<MiddleboxLabView> {
+    return this.call('PUT', '/api/lab/middlebox', body);
+  }
+
+  openMiddleboxConnection(body: MiddleboxConnectionRequest): Promise<MiddleboxConnectionInfo> {
+    return this.call('POST', '/api/lab/middlebox/connections', body);
+  }
+
+  /** Writes bytes at the lab connection's client and says whether the server end got them. */
+  middleboxMessage(id: string): Promise<MiddleboxMessageResult> {
+    return this.call('POST', `/api/lab/middlebox/connections/${encodeURIComponent(id)}/message`, {});
   }
 
   /** A page of events, newest first: GET /api/events's parameters (limit, before, type, connection, pid, include…). */

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { deadAt, escapeControl, lastRecvAt, type ConnectionView, type ErrorBody, type PostMortem, type Sysctl } from '@keepalive-dashboard/shared';
 
 import type { DashboardModel } from '../model/dashboard.js';
+import { labConnectionOf } from '../model/middlebox-model.js';
 import { useEnv, useModelState } from './context.js';
 import { CountdownRing } from './CountdownRing.js';
 import {
@@ -27,6 +28,8 @@ import {
   type KeepaliveSetting,
 } from './format.js';
 import { LiveText } from './live.js';
+import { MiddleboxDetail } from './MiddleboxDetail.js';
+import { SelectedProbeTimeline } from './ProbeTimeline.js';
 import { RetuneForm } from './RetuneForm.js';
 import { Timeline } from './Timeline.js';
 
@@ -47,6 +50,7 @@ export function DetailPanel() {
   const health = useModelState((s) => s.host.health);
   const kill = useModelState((s) => s.kill);
   const lab = useModelState((s) => s.lab);
+  const middleboxLab = useModelState((s) => s.middlebox.view);
   const [confirmKill, setConfirmKill] = useState(false);
 
   if (!selection) {
@@ -96,6 +100,8 @@ export function DetailPanel() {
       </p>
 
       <CountdownRing view={view} rearms={selection.rearms} />
+
+      {!capture && <MiddleboxDetail view={view} />}
 
       <dl className="facts">
         <dt>Namespace</dt>
@@ -181,6 +187,9 @@ export function DetailPanel() {
           <Timeline history={selection.history} />
         </section>
       )}
+
+      {/* A middlebox lab connection has its probes under the two countdowns instead. */}
+      {!capture && labConnectionOf(view, middleboxLab) === null && <SelectedProbeTimeline view={view} />}
 
       <Holders view={view} />
 
@@ -414,6 +423,7 @@ function PostMortemDetail({ view, gone }: { view: ConnectionView; gone: PostMort
       <p className="post-mortem-lead" role="status" data-testid="post-mortem-ended">
         This connection has ended{gone ? ` at ${clockTime(gone.at)}` : ''}; it is no longer in the table. Kept here until you select another.
       </p>
+      <MiddleboxDetail view={view} />
       <dl className="facts post-mortem" data-testid="post-mortem">
         <dt>Cause</dt>
         <dd data-testid="post-mortem-cause">{gone ? deathCauseText(gone, k) : 'not known: the server no longer keeps its post-mortem'}</dd>

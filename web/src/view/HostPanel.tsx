@@ -9,6 +9,7 @@ import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveCont
 import type { TotalsSample } from '../model/history.js';
 import { useEnv, useModelState, useNamespaces } from './context.js';
 import { errorText } from './format.js';
+import { MiddleboxTimeoutSetting } from './MiddleboxTimeoutSetting.js';
 import { NamespaceList } from './NamespaceList.js';
 import { SysctlForm } from './SysctlForm.js';
 
@@ -111,6 +112,7 @@ export function HostPanel() {
                 <li className={health.capabilities.netAdmin ? 'yes' : 'no'}>kill connections (CAP_NET_ADMIN)</li>
                 <li className={health.capabilities.sysctlWrite ? 'yes' : 'no'}>write sysctls</li>
                 <li className={health.capabilities.sysAdmin ? 'yes' : 'no'}>enter other network namespaces (CAP_SYS_ADMIN)</li>
+                <li className={health.capabilities.netRaw ? 'yes' : 'no'}>probes on the wire (CAP_NET_RAW)</li>
               </ul>
               {health.capabilities.missing.map((m) => (
                 <p key={m} className="missing">
@@ -134,6 +136,10 @@ export function HostPanel() {
           <SysctlForm key={picked ?? 'own'} />
         </section>
       )}
+      <section aria-label="Middlebox idle timeout">
+        <h3>Middlebox idle timeout</h3>
+        <MiddleboxTimeoutSetting />
+      </section>
       <section aria-label="Network namespaces" className="wide">
         <h3>Network namespaces</h3>
         <NamespaceList picked={picked} />

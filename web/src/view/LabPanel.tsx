@@ -4,6 +4,7 @@ import { useState } from 'react';
 
 import { useEnv, useModelState } from './context.js';
 import { errorText } from './format.js';
+import { MiddleboxLab } from './MiddleboxLab.js';
 
 export function LabPanel() {
   const { model } = useEnv();
@@ -124,6 +125,7 @@ export function LabPanel() {
         </table>
       )}
       <p className="muted">{open.length} open</p>
+      <MiddleboxLab />
     </div>
   );
 }

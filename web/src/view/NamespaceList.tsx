@@ -11,9 +11,10 @@ import type { Health, Namespace } from '@keepalive-dashboard/shared';
 import { ownerText, plural, processesText } from '../model/namespaces.js';
 import { useEnv, useModelState, useNamespaces } from './context.js';
 import { errorText } from './format.js';
+import { perSecText } from './ProbeTimeline.js';
 import { SysctlForm } from './SysctlForm.js';
 
-const COLUMN_COUNT = 9;
+const COLUMN_COUNT = 11;
 
 /** Why a namespace's sockets or sysctls are not shown, in its own words from the server. */
 function notReadText(ns: Namespace): string {
@@ -61,6 +62,12 @@ function NamespaceRow({ ns, picked }: { ns: Namespace; picked: boolean }) {
       <td className="num" data-sysctl="keepaliveProbes">
         {sysctl ? plural(sysctl.keepaliveProbes, 'probe') : '—'}
       </td>
+      <td className="num" data-counter="probesPerSec">
+        {ns.keepaliveCounters ? perSecText(ns.keepaliveCounters.probesPerSec, 'probes') : '—'}
+      </td>
+      <td className="num" data-counter="abortsPerSec">
+        {ns.keepaliveCounters ? perSecText(ns.keepaliveCounters.abortsPerSec, 'aborts') : '—'}
+      </td>
       <td className={why ? 'ns-why' : undefined}>{why}</td>
     </tr>
   );
@@ -94,6 +101,12 @@ export function NamespaceList({ picked }: { picked: number | undefined }) {
             </th>
             <th scope="col" title="net.ipv4.tcp_keepalive_probes">
               Probes
+            </th>
+            <th scope="col" title="TcpExt TCPKeepAlive in its /proc/net/netstat: keepalive probes the kernel sent, over the last minute">
+              Kernel probes
+            </th>
+            <th scope="col" title="TcpExt TCPAbortOnTimeout: connections the kernel gave up on (keepalive, retransmission or user timeout)">
+              Timeout aborts
             </th>
             <th scope="col">Not read because</th>
           </tr>
