@@ -21,6 +21,7 @@ import { ForeignSettings } from './collector/foreign-settings.js';
 import { TotalsHistory } from './collector/history.js';
 import { PostMortems } from './collector/post-mortems.js';
 import { ConnectionStore } from './collector/store.js';
+import { timeoutCause } from './collector/death-cause.js';
 import type { AppContext } from './context.js';
 import { Blackholes } from './control/blackhole.js';
 import { Lab } from './control/lab.js';
@@ -199,6 +200,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   store.on('delta', () => probes.update());
   const kernelCounters = new KernelCounters({ readNetstat: loaded ? readNetstat : null, namespaces, now });
   metrics.readKernelCounters(() => kernelCounters.byLabel());
+  metrics.readStore({ views: () => store.currentViews(), collector: () => ({ lastSweepAt: store.lastCollection()?.at ?? null, sweepIntervalMs: store.sampling().sweepIntervalMs }), now });
   const history = new TotalsHistory({ now, namespaceCount: () => namespaces.list().length });
   const postMortems = new PostMortems({ now });
   postMortems.watch(store, events, lab);
@@ -269,10 +271,10 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
   lab.on('closed', (entry) => {
     if (blackholes.isOn(entry.id)) void blackholes.off(entry.id).catch((error: Error) => log(`black hole of ${entry.id} not removed: ${error.message}`));
     if (entry.closeCode === 'ETIMEDOUT' && entry.kind !== 'listener') {
-      metrics.deaths.inc();
       // Judged against the last prediction made while it lived (its last view may already lack one).
       const view = store.findByInode(entry.inode);
       const prediction = store.lastPrediction(entry.inode) ?? view?.derived ?? null;
+      metrics.countDeath(timeoutCause(view?.keepalive ?? null, prediction?.probesOut ?? 0));
       const lastRecvAt = prediction?.lastRecvAt ?? null;
       const predictedDeadAt = prediction?.deadAt ?? null;
       const measured = lastRecvAt !== null && entry.closedAt !== null ? (entry.closedAt - lastRecvAt) / 1000 : null;
@@ -291,7 +293,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     }
   });
   events.subscribe((event) => {
-    if (event.type === 'died' && event.detail?.owned === false) metrics.deaths.inc();
+    if (event.type === 'died' && event.detail?.owned === false) metrics.countDeath(postMortems.get(event.connectionId ?? '')?.gone.cause ?? 'keepalive');
   });
   let observedCollectionAt: number | null = null;
   store.on('delta', (delta) => {
