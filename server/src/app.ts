@@ -31,6 +31,8 @@ import { nativeForeignAccess, nativeKiller } from './control/native-control.js';
 import { SocketControl, type ForeignAccess, type Killer } from './control/socket-control.js';
 import { ApiError, ERRORS } from './errors.js';
 import { EventBus } from './events.js';
+import { PrometheusClient } from './fleet/prometheus.js';
+import { fleetRoutes } from './fleet/route.js';
 import { Metrics } from './metrics.js';
 import { ProcessMap } from './processes/process-map.js';
 import { KernelCounters } from './probes/watch-counters.js';
@@ -108,6 +110,8 @@ export interface AppOptions {
   onLoginCodeSpent?: () => void;
   /** Open lab objects (connections, listeners, accepted sockets) at most; default 256. */
   maxLabObjects?: number;
+  /** The Prometheus that scrapes the fleet (`--prometheus`): GET /api/fleet asks it; without it the route says so. */
+  prometheusUrl?: string;
   /** Simultaneous TCP connections to this server from one address; default 1024. */
   maxConnectionsPerAddress?: number;
 }
@@ -373,6 +377,7 @@ const appPlugin: FastifyPluginAsync<AppOptions> = async (fastify: FastifyInstanc
     await sessionRoutes(api, ctx);
     await settingsRoutes(api, ctx);
     await probeRoutes(api, ctx);
+    await fleetRoutes(api, ctx, options.prometheusUrl ? new PrometheusClient(options.prometheusUrl) : null);
     if (!ctx.metricsPublic) await metricsRoutes(api, ctx);
     await parseRoutes(api);
   });

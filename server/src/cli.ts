@@ -23,6 +23,8 @@ export interface CliOptions {
   metricsPublic: boolean;
   /** The user's middlebox idle timeout the advisories compare with, s (PUT /api/settings changes it). */
   middleboxTimeoutSec: number;
+  /** The Prometheus scraping the fleet, for the Host tab's fleet view (GET /api/fleet). */
+  prometheus: string | null;
   help: boolean;
 }
 
@@ -58,6 +60,9 @@ Options:
   --metrics-public     serve /metrics without the token
   --middlebox-timeout SEC  the NAT / load balancer idle timeout connections are
                        judged against (default 350, 1–86400; /api/settings)
+  --prometheus URL     the Prometheus scraping the fleet's agents: the Host tab
+                       lists its hosts ranked by risk (user:pass@ in the URL
+                       for basic auth)
   -h, --help           show this help
 
 Subcommands:
@@ -103,6 +108,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         'lab-any-address': { type: 'boolean', default: false },
         'metrics-public': { type: 'boolean', default: false },
         'middlebox-timeout': { type: 'string', default: String(DEFAULT_MIDDLEBOX_TIMEOUT_SEC) },
+        prometheus: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -123,6 +129,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   if (!/^\d+$/.test(values['middlebox-timeout']) || middleboxTimeoutSec < MIDDLEBOX_TIMEOUT_SEC_MIN || middleboxTimeoutSec > MIDDLEBOX_TIMEOUT_SEC_MAX) {
     throw new CliError(`--middlebox-timeout must be ${MIDDLEBOX_TIMEOUT_SEC_MIN}–${MIDDLEBOX_TIMEOUT_SEC_MAX} s, got ${values['middlebox-timeout']}`);
   }
+  if (values.prometheus !== undefined && !/^https?:\/\/[^/]/.test(values.prometheus)) throw new CliError(`--prometheus takes an http:// or https:// URL, got ${JSON.stringify(values.prometheus)}`);
   if (values.token !== undefined && values['token-file'] !== undefined) throw new CliError('give --token or --token-file, not both');
   const envToken = env[TOKEN_ENV];
   const token = values.token ?? (values['token-file'] === undefined && envToken ? envToken : undefined);
@@ -146,6 +153,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     labAnyAddress: values['lab-any-address'],
     metricsPublic: values['metrics-public'],
     middleboxTimeoutSec,
+    prometheus: values.prometheus ?? null,
     help: values.help,
   };
 }

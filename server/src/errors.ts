@@ -19,6 +19,7 @@ export const ERRORS = {
   KA_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'request too large' },
   KA_ERR_AUDIT_UNAVAILABLE: { status: 503, message: 'the audit log cannot be written, so changes are refused' },
   KA_ERR_UNAVAILABLE: { status: 503, message: 'not available on this host' },
+  KA_ERR_PROMETHEUS: { status: 502, message: 'Prometheus did not answer' },
   KA_ERR_INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 

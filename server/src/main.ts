@@ -103,6 +103,7 @@ async function serve(argv: string[]): Promise<void> {
     log: warn,
     ...(token ? { token } : {}),
     ...(options.auditLog ? { auditLogPath: options.auditLog } : {}),
+    ...(options.prometheus ? { prometheusUrl: options.prometheus } : {}),
   });
   closeWithGrace({ delay: 3000 }, async ({ signal, err }) => {
     if (err) console.error('keepalive-dashboard: shutting down after an error', err);

@@ -20,3 +20,4 @@ export * from './bulk-retune.js';
 export * from './probes.js';
 export * from './settings.js';
 export * from './middlebox.js';
+export * from './fleet.js';

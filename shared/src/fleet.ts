@@ -1,0 +1,27 @@
+/** GET /api/fleet: the hosts Prometheus scrapes, ranked by risk, each with a link to its own dashboard. */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const FleetHostSchema = Type.Object({
+  /** Prometheus's `instance` label: the agent's host:port as scraped. */
+  instance: Type.String(),
+  /** The last scrape reached the agent (`up`). A host that is down is shown first: nothing about it is known. */
+  up: Type.Boolean(),
+  /** Keepalive deaths (every cause) over the last hour. */
+  deathsLastHour: Type.Number(),
+  /** Connections in the keepalive probe phase now. */
+  probing: Type.Number(),
+  /** Advisories on connections now (every kind: keepalive off while idle, user timeout too short, idle over the middlebox…). */
+  advisories: Type.Number(),
+  connections: Type.Number(),
+  dashboardUrl: Type.String(),
+});
+export type FleetHost = Static<typeof FleetHostSchema>;
+
+export const FleetSchema = Type.Object({
+  /** The Prometheus asked (without credentials). */
+  prometheus: Type.String(),
+  at: Type.Number(),
+  /** Riskiest first: down, then deaths, probing, advisories; ties by instance. */
+  hosts: Type.Array(FleetHostSchema),
+});
+export type Fleet = Static<typeof FleetSchema>;
