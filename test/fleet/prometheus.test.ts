@@ -67,6 +67,16 @@ test('prometheus scrapes a live server with the bearer token file; every Grafana
     }
   });
 
+  await t.test('every series the alert rules read is scraped from the host, and each rule evaluates', async () => {
+    const rules = readFileSync(`${REPO_ROOT}deploy/prometheus/alerts.yml`, 'utf8');
+    const exprs = [...rules.matchAll(/^\s+expr: (.+)$/gm)].map((m) => m[1] as string);
+    assert.equal(exprs.length, 5);
+    for (const name of new Set(exprs.flatMap((e) => e.match(/\bkeepalive_\w+/g) ?? []))) {
+      assert.ok((await prom.query(`group(${name}{instance="${instance}"})`)).length > 0, `${name} is not on /metrics`);
+    }
+    for (const expr of exprs) await prom.query(expr);
+  });
+
   await t.test('the lab connection is counted at risk, and named by its id', async () => {
     const at = (q: string) => prom.query(promql(q, instance));
     await until(async () => Number((await at('keepalive_connections_advisory{instance="$host",kind="idle-exceeds-middlebox"}'))[0]?.value[1]) >= 1, 60_000, () => 'advisory not counted');
