@@ -26,6 +26,7 @@ import { HostModel, type HostState } from './host-model.js';
 import { LabModel, type LabState } from './lab-model.js';
 import { LinkModel, type LinkSlices } from './link-model.js';
 import { MiddleboxModel, type MiddleboxState } from './middlebox-model.js';
+import { FleetModel } from './fleet-model.js';
 import { NamespacesModel } from './namespaces.js';
 import type { RetuneDraft } from './retune-form.js';
 import { SelectionModel, type SelectionSlices } from './selection-model.js';
@@ -86,6 +87,8 @@ export class DashboardModel {
   private readonly localNow: () => number;
   /** The host's network namespaces: the picker's choices and the host panel's list. */
   readonly namespaces: NamespacesModel;
+  /** The fleet from the server's Prometheus: its own model, the host panel's fleet list is its view. */
+  readonly fleet: FleetModel;
   readonly link: LinkModel;
   readonly table: TableModel;
   readonly selection: SelectionModel;
@@ -123,6 +126,7 @@ export class DashboardModel {
     this.lab = new LabModel({ api: options.api, auth });
     this.middlebox = new MiddleboxModel({ api: options.api, auth, now: () => this.clock.now(), setTimer, clearTimer });
     this.settings = new SettingsModel({ api: options.api, auth });
+    this.fleet = new FleetModel({ api: options.api, auth, setTimer, clearTimer });
     this.capture = new CaptureModel({ api: options.api, clock: this.clock });
     this.groups = new GroupsModel({ fetchRows: () => this.viewRows(), now: () => this.now(), setTimer, clearTimer });
     this.bulk = new BulkModel(options.api);
@@ -175,11 +179,13 @@ export class DashboardModel {
     void this.middlebox.refresh();
     void this.settings.refresh();
     this.namespaces.start();
+    this.fleet.start();
   }
 
   stop(): void {
     this.options.stream.stop();
     this.namespaces.stop();
+    this.fleet.stop();
     this.host.stop();
     this.table.stop();
     this.groups.stop();

@@ -33,6 +33,7 @@ import type {
   ProbeTimeline,
   Settings,
   SettingsPut,
+  Fleet,
   SysctlChange,
   SysctlPatch,
   SysctlView,
@@ -168,6 +169,11 @@ export class ApiClient {
 
   putSettings(body: SettingsPut): Promise<Settings> {
     return this.call('PUT', '/api/settings', body);
+  }
+
+  /** The fleet's hosts from the server's Prometheus, riskiest first (503 without --prometheus). */
+  fleet(): Promise<Fleet> {
+    return this.call('GET', '/api/fleet');
   }
 
   lab(): Promise<LabList> {

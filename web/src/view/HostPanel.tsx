@@ -8,6 +8,7 @@ import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveCont
 
 import type { TotalsSample } from '../model/history.js';
 import { useEnv, useModelState, useNamespaces } from './context.js';
+import { FleetList } from './FleetList.js';
 import { errorText } from './format.js';
 import { MiddleboxTimeoutSetting } from './MiddleboxTimeoutSetting.js';
 import { NamespaceList } from './NamespaceList.js';
@@ -147,6 +148,10 @@ export function HostPanel() {
       <section aria-label="Totals over time" className="wide">
         <h3>Totals over time</h3>
         <TotalsCharts history={host.totalsHistory} />
+      </section>
+      <section aria-label="Fleet" className="wide">
+        <h3>Fleet (from Prometheus)</h3>
+        <FleetList model={model.fleet} />
       </section>
     </div>
   );
