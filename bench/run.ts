@@ -4,6 +4,7 @@
  */
 import { run as browser } from './browser.js';
 import { run as hostWide } from './host-wide.js';
+import { run as metrics } from './metrics.js';
 import { run as namespaces } from './namespaces.js';
 import { run as nativeCalls } from './native-calls.js';
 import { run as scale } from './scale.js';
@@ -24,6 +25,9 @@ if (process.argv.includes('--scale')) {
 } else if (process.argv.includes('--browser')) {
   // Issue 13's browser cost: real sockets, the real CLI, Chromium's own counters at rest and scrolling.
   await browser(process.argv.slice(2));
+} else if (process.argv.includes('--metrics')) {
+  // Issue 15's: /metrics at 100k sockets in 20 namespaces, series against the stated bound.
+  await metrics(process.argv.slice(2));
 } else if (process.argv.includes('--namespaces')) {
   // Issue 12's: one namespace against fifty with the same sockets, inside private namespaces of its own.
   await namespaces(process.argv.slice(2));
