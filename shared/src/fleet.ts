@@ -18,8 +18,10 @@ export const FleetHostSchema = Type.Object({
 export type FleetHost = Static<typeof FleetHostSchema>;
 
 export const FleetSchema = Type.Object({
-  /** The Prometheus asked (without credentials). */
-  prometheus: Type.String(),
+  /** Started with --prometheus. Without it: no hosts, and the page stops asking (a 503 would be a console error on every page). */
+  configured: Type.Boolean(),
+  /** The Prometheus asked (without credentials); null when none is configured. */
+  prometheus: Type.Union([Type.String(), Type.Null()]),
   at: Type.Number(),
   /** Riskiest first: down, then deaths, probing, advisories; ties by instance. */
   hosts: Type.Array(FleetHostSchema),

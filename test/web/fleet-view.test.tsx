@@ -11,6 +11,7 @@ import { FleetList } from '../../web/src/view/FleetList.js';
 import { renderer, textOf } from './render-env.js';
 
 const FLEET: Fleet = {
+  configured: true,
   prometheus: 'http://prom:9090/',
   at: 0,
   hosts: [
@@ -41,7 +42,7 @@ test("the fleet list keeps the server's ranking, says which host is down, and li
 });
 
 test('without --prometheus the list says how to turn it on and stops asking; a 502 is shown as sent', async () => {
-  const { model, calls, pending } = modelAnswering(503, { code: 'KA_ERR_UNAVAILABLE', message: 'the fleet view needs the server started with --prometheus URL' });
+  const { model, calls, pending } = modelAnswering(200, { configured: false, prometheus: null, at: 0, hosts: [] });
   model.fleet.start();
   await new Promise((resolve) => setImmediate(resolve));
   assert.match(textOf(renderer(model)(<FleetList model={model.fleet} />)), /Start the server with --prometheus URL/);

@@ -59,5 +59,5 @@ export async function fleet(prometheus: PrometheusClient, now: () => number): Pr
       dashboardUrl: dashboardUrlOf(instance),
     };
   });
-  return { prometheus: prometheus.shownUrl, at: now(), hosts: rankHosts(hosts) };
+  return { configured: true, prometheus: prometheus.shownUrl, at: now(), hosts: rankHosts(hosts) };
 }

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { FleetSchema } from '@keepalive-dashboard/shared';
 
 import type { AppContext } from '../context.js';
-import { ApiError } from '../errors.js';
 import type { TypeBoxProvider } from '../routes/schema-validation.js';
 import { fleet } from './fleet.js';
 import type { PrometheusClient } from './prometheus.js';
@@ -13,7 +12,7 @@ export async function fleetRoutes(app: FastifyInstance, ctx: AppContext, prometh
   const fastify = app.withTypeProvider<TypeBoxProvider>();
   // Each call is five Prometheus queries: a few tabs polling are fine, a loop is not.
   fastify.get('/api/fleet', { schema: { response: { 200: FleetSchema } }, config: { rateLimit: { max: 120, timeWindow: '1 minute' } } }, async () => {
-    if (!prometheus) throw new ApiError('KA_ERR_UNAVAILABLE', 'the fleet view needs the server started with --prometheus URL');
+    if (!prometheus) return { configured: false, prometheus: null, at: ctx.now(), hosts: [] };
     return fleet(prometheus, ctx.now);
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The fleet (GET /api/fleet): the hosts the server's Prometheus scrapes,
  * riskiest first, polled while the page is open. A server started without
- * --prometheus says so once (503): polling stops, the view says how to turn it on.
+ * --prometheus says so in its first answer (configured: false): polling stops, the view says how to turn it on.
  */
 import type { ErrorBody, Fleet } from '@keepalive-dashboard/shared';
 
@@ -38,13 +38,11 @@ export class FleetModel extends StateModel<{ fleet: FleetState }> {
   async refresh(): Promise<void> {
     try {
       const fleet = await this.options.api.fleet();
-      this.set({ fleet: { fleet, unconfigured: false, error: null } });
+      if (!fleet.configured) this.stop();
+      this.set({ fleet: { fleet, unconfigured: !fleet.configured, error: null } });
     } catch (error) {
       this.options.auth.failed(error);
-      const body = asErrorBody(error);
-      const unconfigured = body.code === 'KA_ERR_UNAVAILABLE';
-      if (unconfigured) this.stop();
-      this.set({ fleet: { ...this.state.fleet, unconfigured, error: unconfigured ? null : body } });
+      this.set({ fleet: { ...this.state.fleet, error: asErrorBody(error) } });
     }
   }
 
