@@ -6,20 +6,14 @@
  * acknowledged, so the peer must answer with a duplicate ACK); the answer is
  * the peer's ACK of snd.nxt. Pure: segments in, a timeline out.
  */
+import type { TcpFlags, TcpSegment } from '@keepalive-dashboard/native';
+
 import { segmentKeys, tupleKey, type FourTuple, type Side } from './tuple.js';
 
-/** What the tracker needs of a segment (native's TcpSegment has it all). */
-export interface SegmentHeader {
-  atMs: number;
-  src: string;
-  srcPort: number;
-  dst: string;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: { syn: boolean; fin: boolean; rst: boolean; ack: boolean };
-  payloadBytes: number;
-}
+/** What the tracker needs of a segment: native's TcpSegment, narrowed so tests can build one by hand. */
+export type SegmentHeader = Pick<TcpSegment, 'atMs' | 'src' | 'srcPort' | 'dst' | 'dstPort' | 'seq' | 'ack' | 'payloadBytes'> & {
+  flags: Pick<TcpFlags, 'syn' | 'fin' | 'rst' | 'ack'>;
+};
 
 export interface KeepaliveProbe {
   /** The end that sent the probe. */
