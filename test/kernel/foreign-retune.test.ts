@@ -4,6 +4,7 @@
  * getsockopt where it can tell us, see the new values.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
@@ -51,9 +52,19 @@ test('a third-party daemon (socat): its accepted socket retuned through pidfd_ge
   assert.ok(view, 'socat’s accepted socket is listed');
   // The handshake completes in the kernel before socat accept()s: on a busy machine its fd may come a moment later.
   type Detail = { connection: { holders: { pid: number; comm: string }[]; keepalive: { enabled: boolean } } };
+  // Wait for the invariant (socat holds the fd), not for a speed: then the server's next process scan must find it.
+  const holdsIt = (): boolean => {
+    try {
+      return readdirSync(`/proc/${socat.pid}/fd`).some((fd) => readlinkSync(`/proc/${socat.pid}/fd/${fd}`) === `socket:[${view.inode}]`);
+    } catch {
+      return false;
+    }
+  };
   let detail: Detail | null = null;
-  for (let i = 0; i < 50 && !detail?.connection.holders.length; i++) {
-    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  const deadline = Date.now() + 60_000;
+  for (let first = true; !detail?.connection.holders.length && Date.now() < deadline; first = false) {
+    if (!first) await new Promise((resolve) => setTimeout(resolve, 200));
+    if (!holdsIt()) continue;
     detail = (await fastify.inject({ url: `/api/connections/${view.id}`, headers: AUTH })).json() as Detail;
   }
   assert.ok(detail);
